@@ -1,0 +1,131 @@
+package dev.eksaccessupdater;
+
+import dev.eksaccessupdater.policy.AccessPolicy;
+import dev.eksaccessupdater.policy.GroupPattern;
+import dev.eksaccessupdater.policy.PrincipalArn;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The function's settings (SPEC section 6), read and validated once at initialisation.
+ *
+ * @param eventBusName a bus name or ARN
+ */
+public record Configuration(String idempotencyTableName, String eventBusName, String eventSource,
+                            Duration idempotencyTtl, int maxConcurrency, AccessPolicy accessPolicy) {
+
+    public static final String DEFAULT_EVENT_SOURCE = "eks-access-updater";
+    public static final long DEFAULT_TTL_SECONDS = 604_800;
+    public static final int DEFAULT_MAX_CONCURRENCY = 8;
+
+    private static final Pattern TABLE_NAME = Pattern.compile("[A-Za-z0-9_.-]{3,255}");
+    private static final Pattern BUS_NAME = Pattern.compile(
+            "[A-Za-z0-9/._-]{1,256}|arn:aws[a-z-]*:events:[a-z0-9-]+:[0-9]{12}:event-bus/[A-Za-z0-9/._-]{1,256}");
+    private static final Pattern CLUSTER_NAME = Pattern.compile("[0-9A-Za-z][A-Za-z0-9_-]{0,99}");
+    private static final Pattern EVENT_SOURCE = Pattern.compile("[A-Za-z0-9._/-]{1,256}");
+
+    /** @throws ConfigurationException naming the first missing or invalid variable */
+    public static Configuration fromEnvironment(Map<String, String> environment) {
+        Settings settings = new Settings(environment);
+        String table = settings.required("IDEMPOTENCY_TABLE_NAME", TABLE_NAME);
+        String bus = settings.required("EVENT_BUS_NAME", BUS_NAME);
+        String eventSource = settings.optional("EVENT_SOURCE", DEFAULT_EVENT_SOURCE);
+        if (!EVENT_SOURCE.matcher(eventSource).matches() || eventSource.startsWith("aws.")) {
+            throw new ConfigurationException("EVENT_SOURCE must be 1-256 characters of [A-Za-z0-9._/-] and must not"
+                    + " start with 'aws.' (EventBridge reserves it)");
+        }
+        long ttlSeconds = settings.number("IDEMPOTENCY_TTL_SECONDS", DEFAULT_TTL_SECONDS, 60, 10L * 365 * 86_400);
+        int maxConcurrency = (int) settings.number("MAX_CONCURRENCY", DEFAULT_MAX_CONCURRENCY, 1, 1_000);
+        return new Configuration(table, bus, eventSource, Duration.ofSeconds(ttlSeconds), maxConcurrency,
+                accessPolicy(settings));
+    }
+
+    private static AccessPolicy accessPolicy(Settings settings) {
+        List<String> clusters = settings.list("ALLOWED_CLUSTER_NAMES", true);
+        boolean anyCluster = clusters.equals(List.of("*"));
+        if (!anyCluster) {
+            for (String cluster : clusters) {
+                if (!CLUSTER_NAME.matcher(cluster).matches()) {
+                    throw new ConfigurationException("ALLOWED_CLUSTER_NAMES holds an invalid cluster name: " + cluster
+                            + " (use cluster names separated by commas, or * alone)");
+                }
+            }
+        }
+        List<String> globs = settings.list("ALLOWED_KUBERNETES_GROUPS", false);
+        List<GroupPattern> groupPatterns = globs.isEmpty() ? null : globs.stream().map(GroupPattern::of).toList();
+        Set<PrincipalArn> protectedPrincipals = new LinkedHashSet<>();
+        for (String arn : settings.list("PROTECTED_PRINCIPAL_ARNS", false)) {
+            PrincipalArn principal = PrincipalArn.parse(arn);
+            if (principal == null) {
+                throw new ConfigurationException("PROTECTED_PRINCIPAL_ARNS holds a value that is not an IAM user or"
+                        + " role ARN: " + arn);
+            }
+            protectedPrincipals.add(principal);
+        }
+        return new AccessPolicy(anyCluster, anyCluster ? Set.of() : Set.copyOf(clusters), groupPatterns,
+                protectedPrincipals);
+    }
+
+    /** Reads variables; a blank value counts as unset, so a template can pass "" for "use the default". */
+    private record Settings(Map<String, String> environment) {
+
+        String optional(String name, String defaultValue) {
+            String value = environment.get(name);
+            return value == null || value.isBlank() ? defaultValue : value.strip();
+        }
+
+        String required(String name, Pattern pattern) {
+            String value = optional(name, null);
+            if (value == null) {
+                throw new ConfigurationException(name + " is required");
+            }
+            if (!pattern.matcher(value).matches()) {
+                throw new ConfigurationException(name + " is invalid: " + value);
+            }
+            return value;
+        }
+
+        long number(String name, long defaultValue, long min, long max) {
+            String value = optional(name, null);
+            if (value == null) {
+                return defaultValue;
+            }
+            try {
+                long number = Long.parseLong(value);
+                if (number >= min && number <= max) {
+                    return number;
+                }
+            } catch (NumberFormatException notANumber) {
+                // reported below
+            }
+            throw new ConfigurationException(name + " must be a whole number from " + min + " to " + max + ": " + value);
+        }
+
+        List<String> list(String name, boolean required) {
+            String value = optional(name, null);
+            if (value == null) {
+                if (required) {
+                    throw new ConfigurationException(name + " is required");
+                }
+                return List.of();
+            }
+            List<String> items = new ArrayList<>();
+            for (String item : value.split(",", -1)) {
+                String trimmed = item.strip();
+                if (trimmed.isEmpty()) {
+                    throw new ConfigurationException(name + " has an empty item: " + value);
+                }
+                items.add(trimmed);
+            }
+            if (items.contains("*") && items.size() > 1 && name.equals("ALLOWED_CLUSTER_NAMES")) {
+                throw new ConfigurationException(name + " must be * alone or a list of names");
+            }
+            return List.copyOf(items);
+        }
+    }
+}

@@ -1,0 +1,22 @@
+package dev.eksaccessupdater.failure;
+
+import java.util.Objects;
+
+/** A permanent failure with its SPEC reason code: retrying the same message would fail the same way. */
+public non-sealed class RejectionException extends AccessChangeException {
+
+    private final ReasonCode reasonCode;
+
+    public RejectionException(ReasonCode reasonCode, String message) {
+        this(reasonCode, message, null);
+    }
+
+    public RejectionException(ReasonCode reasonCode, String message, Throwable cause) {
+        super(message, cause);
+        this.reasonCode = Objects.requireNonNull(reasonCode, "reasonCode");
+    }
+
+    public ReasonCode reasonCode() {
+        return reasonCode;
+    }
+}
