@@ -1,0 +1,139 @@
+package dev.eksaccessupdater.processing;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+/**
+ * Runs a batch through the {@link MessageProcessor}: messages are split into lanes that run concurrently on
+ * a bounded pool ({@code MAX_CONCURRENCY}), and the messages of one lane run in order.
+ * <ul>
+ * <li>FIFO queue: a lane is a message group. Once a message of a group is retried, every later message of that
+ *     group in the batch is retried unprocessed, so that the group's order holds (Lambda developer guide,
+ *     "Handling errors for an SQS event source": https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html).
+ *     Other groups go on.</li>
+ * <li>Standard queue: a lane is a client request token, so two messages of one batch with the same token run
+ *     one after the other and the second finds the first completed: applied once, no needless retry.</li>
+ * </ul>
+ * No message is started when less than {@link #SAFETY_MARGIN} of the invocation is left; such messages are
+ * retried unclaimed.
+ */
+public final class BatchProcessor {
+
+    /** Enough for one message's remaining calls under the SDK's call timeouts. */
+    public static final Duration SAFETY_MARGIN = Duration.ofSeconds(3);
+
+    private final MessageProcessor messageProcessor;
+    private final ExecutorService executor;
+    private final OutcomeLog outcomeLog;
+    private final Clock clock;
+
+    public BatchProcessor(MessageProcessor messageProcessor, ExecutorService executor, OutcomeLog outcomeLog,
+                          Clock clock) {
+        this.messageProcessor = messageProcessor;
+        this.executor = executor;
+        this.outcomeLog = outcomeLog;
+        this.clock = clock;
+    }
+
+    /** Never throws because of a message: every message gets exactly one outcome. */
+    public BatchResult process(List<QueueMessage> messages, Invocation invocation) {
+        Instant start = clock.instant();
+        List<ParsedMessage> parsed = messages.stream().map(messageProcessor::parse).toList();
+        AtomicReferenceArray<MessageResult> results = new AtomicReferenceArray<>(messages.size());
+        List<CompletableFuture<Void>> running = new ArrayList<>();
+        for (List<Integer> lane : lanes(parsed)) {
+            running.add(CompletableFuture.runAsync(() -> runLane(parsed, lane, invocation, results), executor));
+        }
+        awaitUntil(invocation.deadline(), running);
+
+        List<MessageResult> ordered = new ArrayList<>(messages.size());
+        for (int index = 0; index < messages.size(); index++) {
+            MessageResult result = results.get(index);
+            if (result == null) {
+                result = unprocessed(parsed.get(index), "the invocation ran out of time", start);
+                outcomeLog.message(result);
+            }
+            ordered.add(result);
+        }
+        BatchResult batch = new BatchResult(ordered, Duration.between(start, clock.instant()));
+        outcomeLog.batch(batch);
+        return batch;
+    }
+
+    private void runLane(List<ParsedMessage> batch, List<Integer> lane, Invocation invocation,
+                         AtomicReferenceArray<MessageResult> results) {
+        String failedGroup = null;
+        for (int index : lane) {
+            ParsedMessage parsed = batch.get(index);
+            QueueMessage message = parsed.message();
+            Instant start = clock.instant();
+            MessageResult result;
+            if (failedGroup != null) {
+                result = unprocessed(parsed, "an earlier message of FIFO group " + failedGroup
+                        + " failed in this batch", start);
+            } else if (start.isAfter(invocation.deadline().minus(SAFETY_MARGIN))) {
+                result = unprocessed(parsed, "too little of the invocation was left to start it", start);
+            } else {
+                result = processOne(parsed, invocation, start);
+            }
+            if (message.isFifo() && result.outcome().isRetry()) {
+                failedGroup = message.messageGroupId();
+            }
+            results.set(index, result);
+            outcomeLog.message(result);
+        }
+    }
+
+    private MessageResult processOne(ParsedMessage parsed, Invocation invocation, Instant start) {
+        Outcome outcome;
+        try {
+            outcome = messageProcessor.process(parsed, invocation);
+        } catch (RuntimeException bug) {
+            // A defect must not fail the whole batch: this message is retried and, if it keeps failing, ends in
+            // the dead-letter queue where an operator sees it.
+            outcome = new Outcome.Retry("unexpected " + bug.getClass().getName() + ": " + bug.getMessage());
+        }
+        return new MessageResult(parsed.message(), parsed.summary(), outcome, Duration.between(start, clock.instant()));
+    }
+
+    private MessageResult unprocessed(ParsedMessage parsed, String reason, Instant start) {
+        return new MessageResult(parsed.message(), parsed.summary(), new Outcome.Retry(reason),
+                Duration.between(start, clock.instant()));
+    }
+
+    /** The positions of the messages per lane, each lane in delivery order. */
+    private static List<List<Integer>> lanes(List<ParsedMessage> batch) {
+        Map<String, List<Integer>> lanes = new LinkedHashMap<>();
+        for (int index = 0; index < batch.size(); index++) {
+            QueueMessage message = batch.get(index).message();
+            String key = message.isFifo() ? "group:" + message.messageGroupId() : "token:" + batch.get(index).token();
+            lanes.computeIfAbsent(key, ignored -> new ArrayList<>()).add(index);
+        }
+        return List.copyOf(lanes.values());
+    }
+
+    private void awaitUntil(Instant deadline, List<CompletableFuture<Void>> running) {
+        CompletableFuture<Void> all = CompletableFuture.allOf(running.toArray(CompletableFuture[]::new));
+        long waitMillis = Math.max(0, Duration.between(clock.instant(), deadline).toMillis());
+        try {
+            all.get(waitMillis, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException outOfTime) {
+            // Messages without a result are reported as retried by the caller.
+        } catch (ExecutionException laneFailure) {
+            // runLane catches per message; anything left is reported as retried by the caller.
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package dev.eksaccessupdater.processing;
+
+import dev.eksaccessupdater.failure.RejectionException;
+import dev.eksaccessupdater.request.AccessChangeRequest;
+import dev.eksaccessupdater.request.RequestSummary;
+
+/** A message after step 1 (parse, validate, check policy): either a request to apply or a rejection. */
+public sealed interface ParsedMessage {
+
+    QueueMessage message();
+
+    RequestSummary summary();
+
+    /** Messages with the same key are processed one after another on a standard queue. */
+    String token();
+
+    record Valid(QueueMessage message, AccessChangeRequest request) implements ParsedMessage {
+        @Override
+        public RequestSummary summary() {
+            return request.summary();
+        }
+
+        @Override
+        public String token() {
+            return request.clientRequestToken();
+        }
+    }
+
+    record Invalid(QueueMessage message, RequestSummary summary, RejectionException reason) implements ParsedMessage {
+        @Override
+        public String token() {
+            return summary.clientRequestToken() != null ? summary.clientRequestToken() : message.messageId();
+        }
+    }
+}
