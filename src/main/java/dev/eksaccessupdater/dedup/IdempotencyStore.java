@@ -14,8 +14,14 @@ public interface IdempotencyStore {
      */
     ClaimResult claim(String token, String requestHash, Instant now, Instant inProgressUntil);
 
-    /** Marks a held claim {@code COMPLETED} with the published access entry; it is then kept for the TTL. */
-    void complete(ClaimResult.Acquired claim, String accessEntryJson, Instant now);
+    /**
+     * Marks a held claim {@code COMPLETED} with the published access entry; it is then kept for the TTL.
+     *
+     * @return {@code false}, without changing anything, when the claim is no longer this one (it lapsed and
+     *     another invocation took the token over); the change was applied and published all the same, so the
+     *     caller still treats the message as applied
+     */
+    boolean complete(ClaimResult.Acquired claim, String accessEntryJson, Instant now);
 
     /** Deletes a held claim, if it is still this one, so a later delivery can try again. */
     void release(ClaimResult.Acquired claim);

@@ -22,8 +22,9 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  *     group in the batch is retried unprocessed, so that the group's order holds (Lambda developer guide,
  *     "Handling errors for an SQS event source": https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html).
  *     Other groups go on.</li>
- * <li>Standard queue: a lane is a client request token, so two messages of one batch with the same token run
- *     one after the other and the second finds the first completed: applied once, no needless retry.</li>
+ * <li>Standard queue: a lane is an access entry. Its messages run one after the other, so that two changes to one
+ *     entry cannot interleave their read and write and undo each other, and a second message with the same token
+ *     finds the first completed: applied once, no needless retry. Different entries go concurrently.</li>
  * </ul>
  * No message is started when less than {@link #SAFETY_MARGIN} of the invocation is left; such messages are
  * retried unclaimed.
@@ -116,11 +117,20 @@ public final class BatchProcessor {
     private static List<List<Integer>> lanes(List<ParsedMessage> batch) {
         Map<String, List<Integer>> lanes = new LinkedHashMap<>();
         for (int index = 0; index < batch.size(); index++) {
-            QueueMessage message = batch.get(index).message();
-            String key = message.isFifo() ? "group:" + message.messageGroupId() : "token:" + batch.get(index).token();
-            lanes.computeIfAbsent(key, ignored -> new ArrayList<>()).add(index);
+            lanes.computeIfAbsent(laneKey(batch.get(index)), ignored -> new ArrayList<>()).add(index);
         }
         return List.copyOf(lanes.values());
+    }
+
+    private static String laneKey(ParsedMessage parsed) {
+        QueueMessage message = parsed.message();
+        if (message.isFifo()) {
+            return "group " + message.messageGroupId();
+        }
+        if (parsed instanceof ParsedMessage.Valid valid) {
+            return "entry " + valid.request().clusterName() + " " + valid.request().principalArn();
+        }
+        return "message " + message.messageId();
     }
 
     private void awaitUntil(Instant deadline, List<CompletableFuture<Void>> running) {

@@ -11,25 +11,13 @@ public sealed interface ParsedMessage {
 
     RequestSummary summary();
 
-    /** Messages with the same key are processed one after another on a standard queue. */
-    String token();
-
     record Valid(QueueMessage message, AccessChangeRequest request) implements ParsedMessage {
         @Override
         public RequestSummary summary() {
             return request.summary();
         }
-
-        @Override
-        public String token() {
-            return request.clientRequestToken();
-        }
     }
 
     record Invalid(QueueMessage message, RequestSummary summary, RejectionException reason) implements ParsedMessage {
-        @Override
-        public String token() {
-            return summary.clientRequestToken() != null ? summary.clientRequestToken() : message.messageId();
-        }
     }
 }

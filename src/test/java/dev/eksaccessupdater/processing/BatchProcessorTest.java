@@ -39,7 +39,7 @@ class BatchProcessorTest {
                     fifo("a1", "A", add(OPERATORS, "x", "a1")),
                     fifo("b1", "B", add(DEVELOPERS, "b-1", "b1")),
                     fifo("a2", "A", add(DEVELOPERS, "x", "a2")),
-                    fifo("b2", "B", add(DEVELOPERS, "b-2", "b2"))), ProcessingFixture.invocation());
+                    fifo("b2", "B", add(DEVELOPERS, "b-2", "b2"))), fixture.invocation());
 
             assertThat(outcomes(result)).containsExactly("RETRY", "APPLIED", "RETRY", "APPLIED");
             assertThat(((Outcome.Retry) result.results().get(2).outcome()).reason()).contains("FIFO group A");
@@ -55,7 +55,7 @@ class BatchProcessorTest {
         try (ProcessingFixture fixture = new ProcessingFixture(4)) {
             BatchResult result = fixture.batchProcessor.process(List.of(
                     fifo("a1", "A", "{broken"),
-                    fifo("a2", "A", add(DEVELOPERS, "x", "a2"))), ProcessingFixture.invocation());
+                    fifo("a2", "A", add(DEVELOPERS, "x", "a2"))), fixture.invocation());
 
             assertThat(outcomes(result)).containsExactly("REJECTED", "APPLIED");
         }
@@ -67,13 +67,34 @@ class BatchProcessorTest {
             fixture.accessEntries.latency = Duration.ofMillis(40);
             List<QueueMessage> messages = new ArrayList<>();
             for (int index = 0; index < 12; index++) {
-                messages.add(message("m" + index, add(DEVELOPERS, "g" + index, "t" + index)));
+                String principal = "arn:aws:iam::111122223333:role/team-" + index;
+                fixture.accessEntries.put(ProcessingFixture.CLUSTER, principal, List.of(), "u", "STANDARD");
+                messages.add(message("m" + index, add(principal, "g" + index, "t" + index)));
             }
 
-            BatchResult result = fixture.batchProcessor.process(messages, ProcessingFixture.invocation());
+            BatchResult result = fixture.batchProcessor.process(messages, fixture.invocation());
 
             assertThat(outcomes(result)).containsOnly("APPLIED").hasSize(12);
             assertThat(fixture.accessEntries.maxInFlight()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void process_whenTwoMessagesChangeOneEntry_appliesThemOneAfterTheOtherSoNeitherUndoesTheOther() {
+        try (ProcessingFixture fixture = new ProcessingFixture(4)) {
+            fixture.accessEntries.latency = Duration.ofMillis(30);
+            String newUsername = "{\"clusterName\":\"demo\",\"principalArn\":\"" + DEVELOPERS
+                    + "\",\"username\":\"renamed\"}";
+
+            BatchResult result = fixture.batchProcessor.process(
+                    List.of(message("m1", add(DEVELOPERS, "team-a", "t1")), message("m2", newUsername)),
+                    fixture.invocation());
+
+            assertThat(outcomes(result)).containsExactly("APPLIED", "APPLIED");
+            assertThat(fixture.accessEntries.entry(ProcessingFixture.CLUSTER, DEVELOPERS).kubernetesGroups())
+                    .containsExactly("team-a", "viewers");
+            assertThat(fixture.accessEntries.entry(ProcessingFixture.CLUSTER, DEVELOPERS).username()).isEqualTo("renamed");
+            assertThat(fixture.accessEntries.maxInFlight()).isEqualTo(1);
         }
     }
 
@@ -83,7 +104,7 @@ class BatchProcessorTest {
             String body = add(DEVELOPERS, "x", "same");
 
             BatchResult result = fixture.batchProcessor.process(List.of(message("m1", body), message("m2", body)),
-                    ProcessingFixture.invocation());
+                    fixture.invocation());
 
             assertThat(outcomes(result)).containsExactly("APPLIED", "DUPLICATE");
             assertThat(fixture.accessEntries.updates()).hasSize(1);
@@ -117,7 +138,7 @@ class BatchProcessorTest {
             try {
                 BatchResult result = new BatchProcessor(defective, pool, new JsonOutcomeLog(line -> { }), Clock.systemUTC())
                         .process(List.of(message("m1", add(DEVELOPERS, "x", "t1")), message("m2", "{broken")),
-                                ProcessingFixture.invocation());
+                                fixture.invocation());
 
                 assertThat(outcomes(result)).containsExactly("RETRY", "REJECTED");
                 assertThat(((Outcome.Retry) result.results().get(0).outcome()).reason()).contains("IllegalStateException");
@@ -131,7 +152,7 @@ class BatchProcessorTest {
     void process_always_logsOneLinePerMessageAndOnePerBatch() {
         try (ProcessingFixture fixture = new ProcessingFixture(2)) {
             fixture.batchProcessor.process(List.of(message("m1", add(DEVELOPERS, "x", "t1")), message("m2", "{broken")),
-                    ProcessingFixture.invocation());
+                    fixture.invocation());
 
             assertThat(fixture.logLines).hasSize(3);
             assertThat(fixture.logLines).anySatisfy(line -> assertThat(line)

@@ -29,6 +29,7 @@ final class ProcessingFixture implements AutoCloseable {
             new MessageProcessor(new RequestParser(), policy, store, accessEntries, events, clock);
     final List<String> logLines = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final ExecutorService pool;
+    private final Clock batchClock;
     final BatchProcessor batchProcessor;
 
     ProcessingFixture(int maxConcurrency) {
@@ -36,6 +37,7 @@ final class ProcessingFixture implements AutoCloseable {
     }
 
     ProcessingFixture(int maxConcurrency, Clock batchClock) {
+        this.batchClock = batchClock;
         pool = Executors.newFixedThreadPool(maxConcurrency);
         batchProcessor = new BatchProcessor(messageProcessor, pool,
                 new dev.eksaccessupdater.observability.JsonOutcomeLog(logLines::add), batchClock);
@@ -43,8 +45,9 @@ final class ProcessingFixture implements AutoCloseable {
         accessEntries.put(CLUSTER, OPERATORS, List.of("operators"), "operator", "STANDARD");
     }
 
-    static Invocation invocation() {
-        return new Invocation(NOW.plusSeconds(60));
+    /** An invocation with a minute left by the batch clock. */
+    Invocation invocation() {
+        return new Invocation(batchClock.instant().plusSeconds(60));
     }
 
     static QueueMessage message(String id, String body) {

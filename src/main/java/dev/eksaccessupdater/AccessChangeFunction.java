@@ -1,0 +1,79 @@
+package dev.eksaccessupdater;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
+import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import dev.eksaccessupdater.processing.BatchProcessor;
+import dev.eksaccessupdater.processing.BatchResult;
+import dev.eksaccessupdater.processing.Invocation;
+import dev.eksaccessupdater.processing.QueueMessage;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The Lambda handler: turns the SQS event into queue messages, hands them to the {@link BatchProcessor} and
+ * reports the messages to retry as {@code batchItemFailures}. It throws only at initialisation, for invalid
+ * configuration.
+ */
+public final class AccessChangeFunction implements RequestHandler<SQSEvent, SQSBatchResponse> {
+
+    /** Used when the context does not know the time left (a test or a local runner without a deadline). */
+    static final Duration UNKNOWN_REMAINING_TIME = Duration.ofMinutes(1);
+
+    private final BatchProcessor batchProcessor;
+    private final Clock clock;
+
+    public AccessChangeFunction() {
+        this(Dependencies.fromEnvironment(System.getenv()));
+    }
+
+    AccessChangeFunction(Dependencies dependencies) {
+        this(dependencies.batchProcessor(), dependencies.clock());
+    }
+
+    AccessChangeFunction(BatchProcessor batchProcessor, Clock clock) {
+        this.batchProcessor = batchProcessor;
+        this.clock = clock;
+    }
+
+    @Override
+    public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
+        BatchResult result = batchProcessor.process(messages(event), invocation(context));
+        return new SQSBatchResponse(result.retriedMessageIds().stream()
+                .map(SQSBatchResponse.BatchItemFailure::new)
+                .toList());
+    }
+
+    private static List<QueueMessage> messages(SQSEvent event) {
+        if (event == null || event.getRecords() == null) {
+            return List.of();
+        }
+        return event.getRecords().stream()
+                .filter(record -> record.getMessageId() != null)
+                .map(AccessChangeFunction::message)
+                .toList();
+    }
+
+    private static QueueMessage message(SQSEvent.SQSMessage record) {
+        Map<String, String> attributes = record.getAttributes() == null ? Map.of() : record.getAttributes();
+        return new QueueMessage(record.getMessageId(), record.getBody(), attributes.get("MessageGroupId"),
+                receiveCount(attributes.get("ApproximateReceiveCount")));
+    }
+
+    private static int receiveCount(String attribute) {
+        try {
+            return attribute == null ? 1 : Integer.parseInt(attribute);
+        } catch (NumberFormatException notANumber) {
+            return 1;
+        }
+    }
+
+    private Invocation invocation(Context context) {
+        long remainingMillis = context == null ? 0 : context.getRemainingTimeInMillis();
+        Duration remaining = remainingMillis > 0 ? Duration.ofMillis(remainingMillis) : UNKNOWN_REMAINING_TIME;
+        return new Invocation(clock.instant().plus(remaining));
+    }
+}

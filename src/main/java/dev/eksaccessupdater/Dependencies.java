@@ -1,0 +1,137 @@
+package dev.eksaccessupdater;
+
+import com.amazonaws.services.lambda.runtime.LambdaRuntime;
+import dev.eksaccessupdater.dedup.DynamoDbIdempotencyStore;
+import dev.eksaccessupdater.eks.EksAccessEntries;
+import dev.eksaccessupdater.events.EventBridgePublisher;
+import dev.eksaccessupdater.observability.JsonOutcomeLog;
+import dev.eksaccessupdater.processing.BatchProcessor;
+import dev.eksaccessupdater.processing.MessageProcessor;
+import dev.eksaccessupdater.request.RequestParser;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.eks.EksClient;
+import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
+
+/**
+ * The composition root: builds, once per Lambda instance, the one HTTP client, the three SDK clients, their
+ * adapters and the processors. Region, credentials and endpoints come from the standard AWS SDK settings
+ * ({@code AWS_REGION}, {@code AWS_ENDPOINT_URL_*}, the default credentials chain).
+ */
+public final class Dependencies {
+
+    /** One attempt may not take longer than this; the SDK retries within {@link #API_CALL_TIMEOUT}. */
+    static final Duration API_CALL_ATTEMPT_TIMEOUT = Duration.ofSeconds(2);
+    static final Duration API_CALL_TIMEOUT = Duration.ofSeconds(5);
+
+    private final Configuration configuration;
+    private final DynamoDbClient dynamoDb;
+    private final EksClient eks;
+    private final EventBridgeClient eventBridge;
+    private final BatchProcessor batchProcessor;
+    private final Clock clock;
+
+    private Dependencies(Configuration configuration, ClientCustomizer customizer, Clock clock) {
+        this.configuration = configuration;
+        this.clock = clock;
+        allowKeepAliveConnections(configuration.maxConcurrency());
+        SdkHttpClient httpClient = UrlConnectionHttpClient.builder()
+                .connectionTimeout(Duration.ofSeconds(2))
+                .socketTimeout(API_CALL_ATTEMPT_TIMEOUT)
+                .build();
+        ClientOverrideConfiguration timeouts = ClientOverrideConfiguration.builder()
+                .apiCallAttemptTimeout(API_CALL_ATTEMPT_TIMEOUT)
+                .apiCallTimeout(API_CALL_TIMEOUT)
+                .build();
+        this.dynamoDb = customized(DynamoDbClient.builder(), "dynamodb", customizer)
+                .httpClient(httpClient).overrideConfiguration(timeouts).build();
+        this.eks = customized(EksClient.builder(), "eks", customizer)
+                .httpClient(httpClient).overrideConfiguration(timeouts).build();
+        this.eventBridge = customized(EventBridgeClient.builder(), "eventbridge", customizer)
+                .httpClient(httpClient).overrideConfiguration(timeouts).build();
+
+        MessageProcessor messageProcessor = new MessageProcessor(
+                new RequestParser(),
+                configuration.accessPolicy(),
+                new DynamoDbIdempotencyStore(dynamoDb, configuration.idempotencyTableName(),
+                        configuration.idempotencyTtl()),
+                new EksAccessEntries(eks),
+                new EventBridgePublisher(eventBridge, configuration.eventBusName(), configuration.eventSource()),
+                clock);
+        this.batchProcessor = new BatchProcessor(messageProcessor, workerPool(configuration.maxConcurrency()),
+                new JsonOutcomeLog(line -> LambdaRuntime.getLogger().log(line + "\n")), clock);
+    }
+
+    /** What the Lambda runtime gets: settings from the process environment, endpoints from the SDK's own. */
+    public static Dependencies fromEnvironment(Map<String, String> environment) {
+        return new Dependencies(Configuration.fromEnvironment(environment), ClientCustomizer.NONE, Clock.systemUTC());
+    }
+
+    /** For tests and the local stack: the same graph, with each SDK client builder adjusted (endpoints, credentials). */
+    public static Dependencies create(Configuration configuration, ClientCustomizer customizer, Clock clock) {
+        return new Dependencies(configuration, customizer, clock);
+    }
+
+    public Configuration configuration() {
+        return configuration;
+    }
+
+    public BatchProcessor batchProcessor() {
+        return batchProcessor;
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    DynamoDbClient dynamoDb() {
+        return dynamoDb;
+    }
+
+    EksClient eks() {
+        return eks;
+    }
+
+    EventBridgeClient eventBridge() {
+        return eventBridge;
+    }
+
+    private static <B extends AwsClientBuilder<B, ?>> B customized(B builder, String service, ClientCustomizer customizer) {
+        customizer.customize(service, builder);
+        return builder;
+    }
+
+    /**
+     * The JDK keeps at most {@code http.maxConnections} (default 5) idle connections per host; with more messages in
+     * flight than that, connections are closed and reopened on every call. Must be set before the first connection.
+     */
+    private static void allowKeepAliveConnections(int maxConcurrency) {
+        if (System.getProperty("http.maxConnections") == null) {
+            System.setProperty("http.maxConnections", Integer.toString(Math.max(5, maxConcurrency)));
+        }
+    }
+
+    private static ExecutorService workerPool(int maxConcurrency) {
+        return Executors.newFixedThreadPool(maxConcurrency, task -> {
+            Thread thread = new Thread(task, "access-change-worker");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    /** Adjusts one SDK client builder before it is built; {@code service} is dynamodb, eks or eventbridge. */
+    @FunctionalInterface
+    public interface ClientCustomizer {
+        ClientCustomizer NONE = (service, builder) -> { };
+
+        void customize(String service, AwsClientBuilder<?, ?> builder);
+    }
+}

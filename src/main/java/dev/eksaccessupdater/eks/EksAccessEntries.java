@@ -1,0 +1,109 @@
+package dev.eksaccessupdater.eks;
+
+import dev.eksaccessupdater.failure.AccessChangeException;
+import dev.eksaccessupdater.failure.ReasonCode;
+import dev.eksaccessupdater.failure.RejectionException;
+import dev.eksaccessupdater.failure.RetryableException;
+import java.util.Objects;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.eks.EksClient;
+import software.amazon.awssdk.services.eks.model.InvalidParameterException;
+import software.amazon.awssdk.services.eks.model.InvalidRequestException;
+import software.amazon.awssdk.services.eks.model.ResourceNotFoundException;
+import software.amazon.awssdk.services.eks.model.UpdateAccessEntryRequest;
+
+/** {@link AccessEntries} over the EKS API, with every SDK error classified as a rejection or a retry. */
+public final class EksAccessEntries implements AccessEntries {
+
+    /** EKS messages go into rejection events and logs; long enough for any real one, short enough to bound both. */
+    static final int MAX_MESSAGE_LENGTH = 400;
+
+    private static final String DESCRIBE = "DescribeAccessEntry";
+    private static final String UPDATE = "UpdateAccessEntry";
+
+    private final EksClient eks;
+
+    public EksAccessEntries(EksClient eks) {
+        this.eks = Objects.requireNonNull(eks, "eks");
+    }
+
+    @Override
+    public AccessEntry describe(String clusterName, String principalArn) {
+        software.amazon.awssdk.services.eks.model.AccessEntry entry;
+        try {
+            entry = eks.describeAccessEntry(request -> request.clusterName(clusterName).principalArn(principalArn))
+                    .accessEntry();
+        } catch (SdkException e) {
+            throw classify(DESCRIBE, e);
+        }
+        return toDomain(DESCRIBE, entry);
+    }
+
+    @Override
+    public AccessEntry update(AccessEntryUpdate update) {
+        // UpdateAccessEntry replaces: whatever is left out is reset (SPEC 2.2), so groups are always sent, even [].
+        UpdateAccessEntryRequest.Builder request = UpdateAccessEntryRequest.builder()
+                .clusterName(update.clusterName())
+                .principalArn(update.principalArn())
+                .kubernetesGroups(update.kubernetesGroups())
+                .clientRequestToken(update.eksClientRequestToken());
+        if (update.username() != null) {
+            request.username(update.username());
+        }
+        software.amazon.awssdk.services.eks.model.AccessEntry entry;
+        try {
+            entry = eks.updateAccessEntry(request.build()).accessEntry();
+        } catch (SdkException e) {
+            throw classify(UPDATE, e);
+        }
+        return toDomain(UPDATE, entry);
+    }
+
+    private static AccessEntry toDomain(String operation, software.amazon.awssdk.services.eks.model.AccessEntry entry) {
+        if (entry == null) {
+            // No member of the response is required by the API model; without the entry there is nothing to publish.
+            throw new RetryableException("EKS " + operation + " answered without an accessEntry");
+        }
+        return new AccessEntry(entry.clusterName(), entry.principalArn(),
+                entry.hasKubernetesGroups() ? entry.kubernetesGroups() : null,
+                entry.accessEntryArn(), entry.createdAt(), entry.modifiedAt(),
+                entry.hasTags() ? entry.tags() : null,
+                entry.username(), entry.type());
+    }
+
+    /**
+     * The three errors EKS returns for a request that cannot succeed as sent are permanent (SPEC section 3);
+     * everything else (5xx, throttling, access denied, timeouts, connection failures) may pass on a later delivery.
+     */
+    static AccessChangeException classify(String operation, SdkException e) {
+        String description = explain(e);
+        if (e instanceof ResourceNotFoundException) {
+            return new RejectionException(ReasonCode.NOT_FOUND, "EKS " + operation + ": " + description, e);
+        }
+        if (e instanceof InvalidParameterException) {
+            return new RejectionException(ReasonCode.INVALID_PARAMETER, "EKS " + operation + ": " + description, e);
+        }
+        if (e instanceof InvalidRequestException) {
+            return new RejectionException(ReasonCode.INVALID_REQUEST, "EKS " + operation + ": " + description, e);
+        }
+        return new RetryableException("EKS " + operation + " failed: " + description, e);
+    }
+
+    private static String explain(SdkException e) {
+        if (e instanceof AwsServiceException serviceException && serviceException.awsErrorDetails() != null) {
+            AwsErrorDetails details = serviceException.awsErrorDetails();
+            String code = details.errorCode() == null
+                    ? serviceException.getClass().getSimpleName() : details.errorCode();
+            String message = details.errorMessage() == null ? "(no message)" : details.errorMessage();
+            return code + " (HTTP " + serviceException.statusCode() + "): " + truncate(message);
+        }
+        return e.getClass().getSimpleName() + ": " + truncate(String.valueOf(e.getMessage()));
+    }
+
+    static String truncate(String text) {
+        String oneLine = text.replaceAll("\\s+", " ").strip();
+        return oneLine.length() <= MAX_MESSAGE_LENGTH ? oneLine : oneLine.substring(0, MAX_MESSAGE_LENGTH - 3) + "...";
+    }
+}

@@ -1,0 +1,144 @@
+package dev.eksaccessupdater.events;
+
+import com.fasterxml.jackson.jr.ob.JSON;
+import dev.eksaccessupdater.eks.AccessEntry;
+import dev.eksaccessupdater.failure.ReasonCode;
+import dev.eksaccessupdater.request.RequestSummary;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * Builds the event details of SPEC section 5 (schemas in {@code schemas/}), and the access entry JSON kept
+ * with a completed claim. Details are unmodifiable ordered maps; fields whose value is unknown are left out,
+ * never sent as {@code null}.
+ */
+public final class AccessEvents {
+
+    /** Bounds the rejection reason; the schema allows this much. */
+    static final int MAX_REASON_LENGTH = 1024;
+
+    private AccessEvents() {
+    }
+
+    /**
+     * @param previous the entry as read before the update, or {@code null} when it was not read
+     * @param metadata the request's metadata; {@code null} counts as empty
+     */
+    public static AccessEvent updated(String clientRequestToken, AccessEntry entry, AccessEntry previous,
+                                      Map<String, String> metadata) {
+        Objects.requireNonNull(clientRequestToken, "clientRequestToken");
+        Objects.requireNonNull(entry, "entry");
+        Map<String, Object> detail = new LinkedHashMap<>();
+        detail.put("clientRequestToken", clientRequestToken);
+        detail.put("accessEntry", accessEntryMap(entry));
+        if (previous != null) {
+            Map<String, Object> before = new LinkedHashMap<>();
+            before.put("kubernetesGroups", previous.kubernetesGroups());
+            putIfKnown(before, "username", previous.username());
+            detail.put("previous", Collections.unmodifiableMap(before));
+        }
+        detail.put("metadata", metadata == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(metadata)));
+        List<String> resources = entry.accessEntryArn() == null ? List.of() : List.of(entry.accessEntryArn());
+        return new AccessEvent(AccessEvent.ACCESS_ENTRY_UPDATED, Collections.unmodifiableMap(detail), resources);
+    }
+
+    /**
+     * @param clientRequestToken the token in use, or {@code null} to take the one read from the message, if any
+     * @param readable what could be read of the message; its {@code null} fields are left out of the detail
+     */
+    public static AccessEvent rejected(String clientRequestToken, String messageId, RequestSummary readable,
+                                       ReasonCode code, String message) {
+        Objects.requireNonNull(code, "code");
+        Objects.requireNonNull(message, "message");
+        RequestSummary known = readable == null ? RequestSummary.empty() : readable;
+        Map<String, Object> detail = new LinkedHashMap<>();
+        putIfKnown(detail, "clientRequestToken",
+                clientRequestToken != null ? clientRequestToken : known.clientRequestToken());
+        putIfKnown(detail, "messageId", messageId);
+        putIfKnown(detail, "clusterName", known.clusterName());
+        putIfKnown(detail, "principalArn", known.principalArn());
+        Map<String, Object> reason = new LinkedHashMap<>();
+        reason.put("code", code.name());
+        reason.put("message", message.length() <= MAX_REASON_LENGTH ? message
+                : message.substring(0, MAX_REASON_LENGTH - 3) + "...");
+        detail.put("reason", Collections.unmodifiableMap(reason));
+        if (known.metadata() != null) {
+            detail.put("metadata", Collections.unmodifiableMap(new TreeMap<>(known.metadata())));
+        }
+        // The entry's ARN is not known for a rejected change, so the event names no resource.
+        return new AccessEvent(AccessEvent.ACCESS_CHANGE_REJECTED, Collections.unmodifiableMap(detail), List.of());
+    }
+
+    /** The {@code accessEntry} object of an {@code Access Entry Updated} detail, as JSON text. */
+    public static String accessEntryJson(AccessEntry entry) {
+        return toJson(accessEntryMap(entry));
+    }
+
+    /** Reads what {@link #accessEntryJson} wrote. */
+    public static AccessEntry parseAccessEntryJson(String json) {
+        Map<String, Object> map;
+        try {
+            map = JSON.std.mapFrom(json);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("not an access entry JSON object", e);
+        }
+        return new AccessEntry((String) map.get("clusterName"), (String) map.get("principalArn"),
+                stringList(map.get("kubernetesGroups")), (String) map.get("accessEntryArn"),
+                instant(map.get("createdAt")), instant(map.get("modifiedAt")), stringMap(map.get("tags")),
+                (String) map.get("username"), (String) map.get("type"));
+    }
+
+    static String toJson(Map<String, Object> value) {
+        try {
+            return JSON.std.asString(value);
+        } catch (IOException e) {
+            // Only maps, lists and strings go in, so this is a bug, not an I/O condition.
+            throw new UncheckedIOException("could not write JSON", e);
+        }
+    }
+
+    private static Map<String, Object> accessEntryMap(AccessEntry entry) {
+        Map<String, Object> map = new LinkedHashMap<>();
+        putIfKnown(map, "clusterName", entry.clusterName());
+        putIfKnown(map, "principalArn", entry.principalArn());
+        map.put("kubernetesGroups", entry.kubernetesGroups());
+        putIfKnown(map, "accessEntryArn", entry.accessEntryArn());
+        putIfKnown(map, "createdAt", entry.createdAt() == null ? null : entry.createdAt().toString());
+        putIfKnown(map, "modifiedAt", entry.modifiedAt() == null ? null : entry.modifiedAt().toString());
+        // Sorted (as metadata is), so equal entries always give equal JSON.
+        map.put("tags", Collections.unmodifiableMap(new TreeMap<>(entry.tags())));
+        putIfKnown(map, "username", entry.username());
+        putIfKnown(map, "type", entry.type());
+        return Collections.unmodifiableMap(map);
+    }
+
+    private static void putIfKnown(Map<String, Object> map, String name, Object value) {
+        if (value != null) {
+            map.put(name, value);
+        }
+    }
+
+    private static Instant instant(Object value) {
+        return value == null ? null : Instant.parse((String) value);
+    }
+
+    private static List<String> stringList(Object value) {
+        return value == null ? null : ((List<?>) value).stream().map(String.class::cast).toList();
+    }
+
+    private static Map<String, String> stringMap(Object value) {
+        if (value == null) {
+            return null;
+        }
+        Map<String, String> map = new LinkedHashMap<>();
+        ((Map<?, ?>) value).forEach((key, item) -> map.put((String) key, (String) item));
+        return map;
+    }
+}

@@ -1,0 +1,70 @@
+package dev.eksaccessupdater.standin;
+
+import java.net.URI;
+import java.time.Duration;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.eks.EksClient;
+import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
+
+/**
+ * Real SDK clients pointed at a stand-in: the function's HTTP client, dummy credentials, no retries (so a
+ * failure injected once is seen once) and a bounded attempt time.
+ */
+public final class StandInClients {
+
+    public static final String ACCESS_KEY_ID = "AKIDSTANDIN";
+    public static final String SECRET_ACCESS_KEY = "stand-in-secret-not-a-real-key";
+    public static final Duration DEFAULT_ATTEMPT_TIMEOUT = Duration.ofSeconds(5);
+
+    private StandInClients() {
+    }
+
+    public static EksClient eks(URI endpoint) {
+        return eks(endpoint, DEFAULT_ATTEMPT_TIMEOUT);
+    }
+
+    public static EksClient eks(URI endpoint, Duration attemptTimeout) {
+        return EksClient.builder()
+                .httpClient(httpClient())
+                .endpointOverride(endpoint)
+                .region(Region.US_EAST_1)
+                .credentialsProvider(credentials())
+                .overrideConfiguration(overrides(attemptTimeout))
+                .build();
+    }
+
+    public static EventBridgeClient eventBridge(URI endpoint) {
+        return EventBridgeClient.builder()
+                .httpClient(httpClient())
+                .endpointOverride(endpoint)
+                .region(Region.US_EAST_1)
+                .credentialsProvider(credentials())
+                .overrideConfiguration(overrides(DEFAULT_ATTEMPT_TIMEOUT))
+                .build();
+    }
+
+    private static SdkHttpClient httpClient() {
+        return UrlConnectionHttpClient.builder()
+                .connectionTimeout(Duration.ofSeconds(2))
+                .socketTimeout(Duration.ofSeconds(30))
+                .build();
+    }
+
+    private static StaticCredentialsProvider credentials() {
+        return StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY_ID, SECRET_ACCESS_KEY));
+    }
+
+    private static ClientOverrideConfiguration overrides(Duration attemptTimeout) {
+        return ClientOverrideConfiguration.builder()
+                .retryStrategy(AwsRetryStrategy.doNotRetry())
+                .apiCallAttemptTimeout(attemptTimeout)
+                .apiCallTimeout(attemptTimeout.plusSeconds(1))
+                .build();
+    }
+}
