@@ -45,6 +45,15 @@ public record Configuration(String idempotencyTableName, String eventBusName, St
                 accessPolicy(settings));
     }
 
+    /** Settings that are valid but weaken a safety guard, worded for the init log. */
+    public List<String> warnings() {
+        if (accessPolicy.anyCluster()) {
+            return List.of("ALLOWED_CLUSTER_NAMES is *: this function may change the access entries of every cluster"
+                    + " its role can reach; list the clusters instead");
+        }
+        return List.of();
+    }
+
     private static AccessPolicy accessPolicy(Settings settings) {
         List<String> clusters = settings.list("ALLOWED_CLUSTER_NAMES", true);
         boolean anyCluster = clusters.equals(List.of("*"));

@@ -143,4 +143,18 @@ class ConfigurationTest {
     private static Arguments invalid(String variable, String value) {
         return Arguments.of(variable, value);
     }
+
+    @Test
+    void warnings_whenAnyClusterAllowed_warnsThatEveryClusterIsReachable() {
+        Map<String, String> environment = new HashMap<>(REQUIRED);
+        environment.put("ALLOWED_CLUSTER_NAMES", "*");
+
+        assertThat(Configuration.fromEnvironment(environment).warnings())
+                .singleElement().asString().contains("ALLOWED_CLUSTER_NAMES is *");
+    }
+
+    @Test
+    void warnings_whenClustersListed_isEmpty() {
+        assertThat(Configuration.fromEnvironment(REQUIRED).warnings()).isEmpty();
+    }
 }
