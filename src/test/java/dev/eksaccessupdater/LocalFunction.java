@@ -50,6 +50,15 @@ public final class LocalFunction implements RequestHandler<SQSEvent, SQSBatchRes
         return connect(dynalite, table, eks, eventBridge, settings);
     }
 
+    /**
+     * The function with {@code ALLOWED_CLUSTER_NAMES=demo} and the given settings on top, on stand-ins and a table
+     * that the caller started and created (the local stack, on fixed ports). Closing it stops the stand-ins.
+     */
+    public static LocalFunction on(Dynalite dynalite, String tableName, EksStandIn eks, EventBridgeStandIn eventBridge,
+                                   Map<String, String> settings) {
+        return connect(dynalite, tableName, eks, eventBridge, settings);
+    }
+
     /** Another function instance (a second Lambda instance: its own clients) on the same table and stand-ins. */
     public LocalFunction anotherInstance(Map<String, String> settings) {
         return connect(dynalite, tableName, eks, eventBridge, settings);

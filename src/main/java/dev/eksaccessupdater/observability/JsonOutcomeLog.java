@@ -1,34 +1,49 @@
 package dev.eksaccessupdater.observability;
 
-import com.fasterxml.jackson.jr.ob.JSON;
+import com.amazonaws.services.lambda.runtime.logging.LogLevel;
 import dev.eksaccessupdater.processing.BatchResult;
 import dev.eksaccessupdater.processing.MessageResult;
 import dev.eksaccessupdater.processing.Outcome;
 import dev.eksaccessupdater.processing.OutcomeLog;
 import dev.eksaccessupdater.request.RequestSummary;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
- * One JSON object per message outcome and one per batch. Values are written by a JSON generator, so untrusted
- * text is escaped and cannot forge a log line; message bodies and metadata are never logged.
+ * One JSON object per message outcome and one per batch, with the field names the README's Logs Insights queries
+ * use. Values are written by a JSON generator, so untrusted text is escaped and cannot forge a log line; message
+ * bodies and metadata are never logged. Applied and duplicate outcomes are {@code INFO}; rejections and retries are
+ * {@code WARN}, so that they still reach CloudWatch when the function's log level is raised to {@code WARN}.
  */
 public final class JsonOutcomeLog implements OutcomeLog {
 
-    private final Consumer<String> sink;
+    /** The outcome names of SPEC section 3, in the order the batch line counts them. */
+    static final List<String> OUTCOMES = List.of("APPLIED", "DUPLICATE", "REJECTED", "RETRY");
 
+    private final LogOutput output;
+    private final Clock clock;
+
+    public JsonOutcomeLog(LogOutput output, Clock clock) {
+        this.output = output;
+        this.clock = clock;
+    }
+
+    /** Every line to {@code sink}, whatever its level: for tests and local runs. */
     public JsonOutcomeLog(Consumer<String> sink) {
-        this.sink = sink;
+        this((level, line) -> sink.accept(line), Clock.systemUTC());
     }
 
     @Override
     public void message(MessageResult result) {
-        Map<String, Object> line = new LinkedHashMap<>();
-        line.put("event", "message");
+        Outcome outcome = result.outcome();
+        LogLevel level = outcome instanceof Outcome.Applied || outcome instanceof Outcome.Duplicate
+                ? LogLevel.INFO : LogLevel.WARN;
+        Map<String, Object> line = start(level, "message");
         line.put("messageId", result.message().messageId());
         RequestSummary request = result.request();
         if (request != null) {
@@ -37,7 +52,6 @@ public final class JsonOutcomeLog implements OutcomeLog {
             putIfPresent(line, "principalArn", request.principalArn());
         }
         putIfPresent(line, "messageGroupId", result.message().messageGroupId());
-        Outcome outcome = result.outcome();
         line.put("outcome", outcome.name());
         if (outcome instanceof Outcome.Rejected rejected) {
             line.put("reasonCode", rejected.reasonCode().name());
@@ -47,27 +61,28 @@ public final class JsonOutcomeLog implements OutcomeLog {
         }
         line.put("attempt", result.message().receiveCount());
         line.put("durationMs", result.duration().toMillis());
-        write(line);
+        output.write(level, Json.write(line));
     }
 
     @Override
     public void batch(BatchResult result) {
-        Map<String, Integer> counts = new TreeMap<>();
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        OUTCOMES.forEach(outcome -> counts.put(outcome, 0));
         result.results().forEach(message -> counts.merge(message.outcome().name(), 1, Integer::sum));
-        Map<String, Object> line = new LinkedHashMap<>();
-        line.put("event", "batch");
+        Map<String, Object> line = start(LogLevel.INFO, "batch");
         line.put("size", result.results().size());
         line.put("outcomes", counts);
         line.put("durationMs", result.duration().toMillis());
-        write(line);
+        output.write(LogLevel.INFO, Json.write(line));
     }
 
-    private void write(Map<String, Object> line) {
-        try {
-            sink.accept(JSON.std.asString(line));
-        } catch (IOException impossible) {
-            throw new UncheckedIOException(impossible);
-        }
+    private Map<String, Object> start(LogLevel level, String event) {
+        Map<String, Object> line = new LinkedHashMap<>();
+        // The runtime adds neither to a line it is given as bytes (see LogOutput#lambdaRuntime).
+        line.put("timestamp", DateTimeFormatter.ISO_INSTANT.format(clock.instant().truncatedTo(ChronoUnit.MILLIS)));
+        line.put("level", level.name());
+        line.put("event", event);
+        return line;
     }
 
     private static void putIfPresent(Map<String, Object> line, String key, String value) {

@@ -4,6 +4,7 @@ import dev.eksaccessupdater.failure.ReasonCode;
 import dev.eksaccessupdater.failure.RejectionException;
 import dev.eksaccessupdater.request.AccessChangeRequest;
 import dev.eksaccessupdater.request.GroupChange;
+import dev.eksaccessupdater.request.Untrusted;
 import java.util.List;
 import java.util.Set;
 
@@ -39,7 +40,9 @@ public record AccessPolicy(boolean anyCluster, Set<String> allowedClusterNames, 
         if (allowedGroupPatterns != null) {
             for (String group : groupsGranted(request.groupChange())) {
                 if (allowedGroupPatterns.stream().noneMatch(pattern -> pattern.matches(group))) {
-                    throw denied("group " + group + " matches no pattern of ALLOWED_KUBERNETES_GROUPS");
+                    // Validation lets format characters and line separators through: escaped, they forge no text.
+                    throw denied("group " + Untrusted.escape(group, Untrusted.MAX_ECHOED_CHARACTERS)
+                            + " matches no pattern of ALLOWED_KUBERNETES_GROUPS");
                 }
             }
         }

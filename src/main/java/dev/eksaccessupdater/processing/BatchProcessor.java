@@ -31,8 +31,18 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  */
 public final class BatchProcessor {
 
-    /** Enough for one message's remaining calls under the SDK's call timeouts. */
+    /**
+     * A message started later than this before the deadline could rarely finish its four or five calls; it is
+     * retried unclaimed instead. A message that does run late is cut off by {@link #RESPONSE_MARGIN}.
+     */
     public static final Duration SAFETY_MARGIN = Duration.ofSeconds(3);
+
+    /**
+     * The batch stops waiting this long before the deadline: Lambda ends the invocation at the deadline, and a
+     * response sent then is lost, so the whole batch, finished messages included, would come back. A message still
+     * running is reported for retry; its claim lapses at the deadline.
+     */
+    public static final Duration RESPONSE_MARGIN = Duration.ofMillis(500);
 
     private final MessageProcessor messageProcessor;
     private final ExecutorService executor;
@@ -56,7 +66,7 @@ public final class BatchProcessor {
         for (List<Integer> lane : lanes(parsed)) {
             running.add(CompletableFuture.runAsync(() -> runLane(parsed, lane, invocation, results), executor));
         }
-        awaitUntil(invocation.deadline(), running);
+        awaitUntil(invocation.deadline().minus(RESPONSE_MARGIN), running);
 
         List<MessageResult> ordered = new ArrayList<>(messages.size());
         for (int index = 0; index < messages.size(); index++) {

@@ -2,12 +2,12 @@ package dev.eksaccessupdater.request;
 
 /**
  * Renders text taken from a message for a rejection message. Rejections travel into events and logs, so an
- * echoed value is cut short and anything that could forge or hide text (control, format and unpaired surrogate
- * characters, quotes, backslashes) is escaped.
+ * echoed value is cut short and anything that could forge or hide text (control, format, line and paragraph
+ * separator and unpaired surrogate characters, quotes, backslashes) is escaped.
  */
-final class Untrusted {
+public final class Untrusted {
 
-    static final int MAX_ECHOED_CHARACTERS = 64;
+    public static final int MAX_ECHOED_CHARACTERS = 64;
 
     private Untrusted() {
     }
@@ -18,7 +18,7 @@ final class Untrusted {
     }
 
     /** The value without quotes, at most {@code maxCharacters} characters of it, then "..." when cut. */
-    static String escape(String value, int maxCharacters) {
+    public static String escape(String value, int maxCharacters) {
         StringBuilder escaped = new StringBuilder();
         int shown = 0;
         for (int index = 0; index < value.length(); shown++) {
@@ -40,6 +40,8 @@ final class Untrusted {
 
     private static boolean needsEscape(int codePoint) {
         int type = Character.getType(codePoint);
-        return type == Character.CONTROL || type == Character.FORMAT || type == Character.SURROGATE;
+        // U+2028 and U+2029 are line breaks to many log viewers and to JavaScript, though not control characters.
+        return type == Character.CONTROL || type == Character.FORMAT || type == Character.SURROGATE
+                || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR;
     }
 }

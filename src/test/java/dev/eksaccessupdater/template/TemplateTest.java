@@ -41,7 +41,7 @@ class TemplateTest {
     /** Every variable the code reads (SPEC section 6). */
     static final List<String> ENVIRONMENT_VARIABLES = List.of("IDEMPOTENCY_TABLE_NAME", "EVENT_BUS_NAME",
             "ALLOWED_CLUSTER_NAMES", "EVENT_SOURCE", "IDEMPOTENCY_TTL_SECONDS", "ALLOWED_KUBERNETES_GROUPS",
-            "PROTECTED_PRINCIPAL_ARNS", "MAX_CONCURRENCY");
+            "PROTECTED_PRINCIPAL_ARNS", "MAX_CONCURRENCY", "METRICS_NAMESPACE");
     /** The only statement allowed to grant on Resource "*", and why: X-Ray has no resource-level permissions. */
     static final String XRAY_SID = "XRayRequiresResourceStar";
     static final int FUNCTION_TIMEOUT_SECONDS = 60;

@@ -30,8 +30,9 @@ import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 import software.amazon.awssdk.services.dynamodb.model.TableStatus;
 
 /**
- * A dynalite process, the DynamoDB stand-in installed by {@code npm ci}, on a free loopback port, with a real
- * SDK client for it. Tables live in memory and die with the process; items never expire by themselves.
+ * A dynalite process, the DynamoDB stand-in installed by {@code npm ci}, on a loopback port (a free one unless
+ * given), with a real SDK client for it. Tables live in memory and die with the process; items never expire by
+ * themselves.
  */
 public final class Dynalite implements AutoCloseable {
 
@@ -63,19 +64,29 @@ public final class Dynalite implements AutoCloseable {
     }
 
     public static Dynalite start(Path projectDirectory) {
+        return start(projectDirectory, 0);
+    }
+
+    /**
+     * Starts dynalite on {@code port} of 127.0.0.1, for a local run that other tools point at; 0 picks a free port.
+     *
+     * @throws IllegalStateException when the port is taken
+     */
+    public static Dynalite start(Path projectDirectory, int port) {
         Path cli = projectDirectory.resolve("node_modules/dynalite/cli.js");
         if (!Files.isRegularFile(cli)) {
             throw new IllegalStateException("dynalite is not installed in " + projectDirectory.resolve("node_modules")
                     + "; run: npm ci");
         }
         String output = "";
-        for (int attempt = 0; attempt < START_ATTEMPTS; attempt++) {
-            int port = freePort();
-            Process process = launch(cli, port, projectDirectory);
+        int attempts = port == 0 ? START_ATTEMPTS : 1;
+        for (int attempt = 0; attempt < attempts; attempt++) {
+            int listenPort = port == 0 ? freePort() : port;
+            Process process = launch(cli, listenPort, projectDirectory);
             OutputWatcher watcher = new OutputWatcher(process);
             try {
                 if (watcher.awaitReady(START_TIMEOUT)) {
-                    return new Dynalite(process, URI.create("http://127.0.0.1:" + port));
+                    return new Dynalite(process, URI.create("http://127.0.0.1:" + listenPort));
                 }
             } catch (TimeoutException notReady) {
                 stop(process);
@@ -85,6 +96,10 @@ public final class Dynalite implements AutoCloseable {
             output = watcher.output();
             if (!output.contains("EADDRINUSE")) {
                 break;
+            }
+            if (port != 0) {
+                throw new IllegalStateException("dynalite cannot listen on 127.0.0.1:" + port
+                        + ": the port is in use by another program");
             }
         }
         throw new IllegalStateException("dynalite exited before listening (if node_modules is incomplete, run: npm ci)"

@@ -1,0 +1,173 @@
+package dev.eksaccessupdater.observability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.jr.ob.JSON;
+import dev.eksaccessupdater.events.EventSchemas;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** The README's runbook and subscriber sections against what the function really logs and publishes. */
+class RunbookTest {
+
+    private static final String README = readme();
+    private static final Pattern CODE_BLOCK = Pattern.compile("(?m)^```([a-z]*)\\n(.*?)^```", Pattern.DOTALL);
+    private static final Pattern QUERY_START = Pattern.compile("^(fields|filter|stats|sort|display|parse)\\b");
+    /** Logs Insights commands, functions and keywords: every other word of a query names a field. */
+    private static final Set<String> QUERY_WORDS = Set.of("fields", "filter", "stats", "sort", "limit", "display",
+            "parse", "dedup", "by", "as", "and", "or", "not", "in", "like", "asc", "desc", "count", "sum", "avg",
+            "min", "max", "pct", "stddev", "count_distinct", "earliest", "latest", "bin", "ispresent", "isempty",
+            "strlen", "tolower", "toupper", "concat");
+
+    private static String readme() {
+        try {
+            return Files.readString(Path.of("README.md"));
+        } catch (IOException unreadable) {
+            throw new IllegalStateException(unreadable);
+        }
+    }
+
+    private static List<String> codeBlocks(String language, Pattern firstLine) {
+        List<String> blocks = new ArrayList<>();
+        Matcher block = CODE_BLOCK.matcher(README);
+        while (block.find()) {
+            if (block.group(1).equals(language) && firstLine.matcher(block.group(2)).find()) {
+                blocks.add(block.group(2));
+            }
+        }
+        return blocks;
+    }
+
+    /** Every field name a batch with every outcome writes, nested objects flattened as Logs Insights does. */
+    private static Set<String> loggedFields() {
+        Set<String> fields = new HashSet<>();
+        ObservedPipeline.everyOutcomeOutput().forEach(line -> flatten("", line, fields));
+        return fields;
+    }
+
+    private static void flatten(String prefix, Map<?, ?> object, Set<String> fields) {
+        object.forEach((key, value) -> {
+            String name = prefix + key;
+            fields.add(name);
+            if (value instanceof Map<?, ?> nested) {
+                flatten(name + ".", nested, fields);
+            }
+        });
+    }
+
+    /** The words of a query that name fields: not strings, numbers, durations, @-fields, commands or aliases. */
+    static Set<String> fieldNames(String query) {
+        String code = query.replaceAll("\"(\\\\.|[^\"\\\\])*\"", " ").replaceAll("'(\\\\.|[^'\\\\])*'", " ");
+        Set<String> aliases = new HashSet<>();
+        Matcher alias = Pattern.compile("\\bas\\s+([A-Za-z_][A-Za-z0-9_]*)").matcher(code);
+        while (alias.find()) {
+            aliases.add(alias.group(1));
+        }
+        Set<String> names = new HashSet<>();
+        Matcher word = Pattern.compile("[A-Za-z0-9_.@]+").matcher(code);
+        while (word.find()) {
+            String token = word.group();
+            if (!Character.isDigit(token.charAt(0)) && !token.startsWith("@") && !QUERY_WORDS.contains(token)
+                    && !aliases.contains(token)) {
+                names.add(token);
+            }
+        }
+        return names;
+    }
+
+    @Test
+    void fieldNames_ofAQuery_leaveOutCommandsLiteralsAliasesAndBuiltInFields() {
+        assertThat(fieldNames("fields @timestamp, outcome\n| filter event = \"message\" and attempt > 2\n"
+                + "| stats count(*) as n, pct(EksLatency, 99) by bin(5m), outcomes.RETRY\n| sort n desc | limit 5"))
+                .containsExactlyInAnyOrder("outcome", "event", "attempt", "EksLatency", "outcomes.RETRY");
+    }
+
+    @Test
+    void queries_inTheRunbook_useOnlyFieldsTheFunctionLogs() {
+        List<String> queries = codeBlocks("", QUERY_START);
+        Set<String> logged = loggedFields();
+
+        assertThat(queries).hasSizeGreaterThanOrEqualTo(6);
+        queries.forEach(query -> assertThat(logged).as(query).containsAll(fieldNames(query)));
+        assertThat(String.join("\n", queries)).contains("clientRequestToken = ", "principalArn = ");
+    }
+
+    @Test
+    void runbook_always_showsTheRedriveCommandForTheDeadLetterQueue() {
+        assertThat(README).contains("aws sqs start-message-move-task --source-arn <DeadLetterQueueArn>");
+        for (String alarm : List.of("DeadLetterQueueAlarm", "RequestQueueAgeAlarm", "RejectionRateAlarm",
+                "FunctionErrorsAlarm", "FunctionThrottlesAlarm")) {
+            assertThat(README).as(alarm).containsPattern("(?m)^\\| `" + alarm + "` \\|");
+        }
+    }
+
+    @Test
+    void eventExamples_inTheReadme_carryDetailsTheSchemasAccept() throws IOException {
+        List<String> examples = codeBlocks("json", Pattern.compile("\"detail-type\": \"Access"));
+
+        assertThat(examples).hasSize(2);
+        for (String example : examples) {
+            Map<String, Object> event = JSON.std.mapFrom(example);
+            String detail = JSON.std.asString(event.get("detail"));
+            assertThat(EventSchemas.violations(EventSchemas.forDetailType((String) event.get("detail-type")), detail))
+                    .as(example).isEmpty();
+        }
+    }
+
+    @Test
+    void eventPatterns_inTheReadme_matchWhatTheySayTheyMatch() throws IOException {
+        List<Map<String, Object>> events = new ArrayList<>();
+        for (String example : codeBlocks("json", Pattern.compile("\"detail-type\": \"Access"))) {
+            events.add(JSON.std.mapFrom(example));
+        }
+        List<Map<String, Object>> patterns = new ArrayList<>();
+        for (String pattern : codeBlocks("json", Pattern.compile("^\\{\\s*\"source\": \\["))) {
+            patterns.add(JSON.std.mapFrom(pattern));
+        }
+
+        // In README order: one cluster's changes, every rejection, one principal's changes and rejections.
+        assertThat(patterns).hasSize(3);
+        assertThat(events.stream().map(event -> matches(patterns.get(0), event)).toList()).containsExactly(true, false);
+        assertThat(events.stream().map(event -> matches(patterns.get(1), event)).toList()).containsExactly(false, true);
+        assertThat(events.stream().map(event -> matches(patterns.get(2), event)).toList()).containsExactly(true, true);
+        assertThat(matches(patterns.get(2), Map.of("source", "eks-access-updater",
+                "detail", Map.of("principalArn", "arn:aws:iam::111122223333:role/someone-else")))).isFalse();
+    }
+
+    /** EventBridge matching for the subset the README uses: exact strings, nested fields and {@code $or}. */
+    @SuppressWarnings("unchecked")
+    static boolean matches(Map<String, Object> pattern, Map<String, Object> event) {
+        for (Map.Entry<String, Object> field : pattern.entrySet()) {
+            if (field.getKey().equals("$or")) {
+                if (((List<Map<String, Object>>) field.getValue()).stream().noneMatch(or -> matches(or, event))) {
+                    return false;
+                }
+                continue;
+            }
+            Object value = event.get(field.getKey());
+            if (field.getValue() instanceof Map<?, ?> nested) {
+                if (!(value instanceof Map<?, ?> nestedEvent)
+                        || !matches((Map<String, Object>) nested, (Map<String, Object>) nestedEvent)) {
+                    return false;
+                }
+            } else {
+                List<Object> allowed = (List<Object>) field.getValue();
+                List<Object> values = value instanceof List<?> list
+                        ? (List<Object>) list : List.of(String.valueOf(value));
+                if (value == null || values.stream().noneMatch(allowed::contains)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+}
