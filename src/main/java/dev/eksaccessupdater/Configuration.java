@@ -1,5 +1,6 @@
 package dev.eksaccessupdater;
 
+import dev.eksaccessupdater.observability.Observability;
 import dev.eksaccessupdater.policy.AccessPolicy;
 import dev.eksaccessupdater.policy.GroupPattern;
 import dev.eksaccessupdater.policy.PrincipalArn;
@@ -15,9 +16,11 @@ import java.util.regex.Pattern;
  * The function's settings (SPEC section 6), read and validated once at initialisation.
  *
  * @param eventBusName a bus name or ARN
+ * @param metricsNamespace the CloudWatch namespace of the function's metrics ({@code METRICS_NAMESPACE})
  */
 public record Configuration(String idempotencyTableName, String eventBusName, String eventSource,
-                            Duration idempotencyTtl, int maxConcurrency, AccessPolicy accessPolicy) {
+                            Duration idempotencyTtl, int maxConcurrency, AccessPolicy accessPolicy,
+                            String metricsNamespace) {
 
     public static final String DEFAULT_EVENT_SOURCE = "eks-access-updater";
     public static final long DEFAULT_TTL_SECONDS = 604_800;
@@ -42,7 +45,7 @@ public record Configuration(String idempotencyTableName, String eventBusName, St
         long ttlSeconds = settings.number("IDEMPOTENCY_TTL_SECONDS", DEFAULT_TTL_SECONDS, 60, 10L * 365 * 86_400);
         int maxConcurrency = (int) settings.number("MAX_CONCURRENCY", DEFAULT_MAX_CONCURRENCY, 1, 1_000);
         return new Configuration(table, bus, eventSource, Duration.ofSeconds(ttlSeconds), maxConcurrency,
-                accessPolicy(settings));
+                accessPolicy(settings), Observability.metricsNamespace(environment.get(Observability.METRICS_NAMESPACE)));
     }
 
     /** Settings that are valid but weaken a safety guard, worded for the init log. */

@@ -1,16 +1,23 @@
 package dev.eksaccessupdater;
 
-import com.amazonaws.services.lambda.runtime.LambdaRuntime;
 import dev.eksaccessupdater.dedup.DynamoDbIdempotencyStore;
+import dev.eksaccessupdater.eks.AccessEntry;
 import dev.eksaccessupdater.eks.EksAccessEntries;
+import dev.eksaccessupdater.events.AccessEvents;
 import dev.eksaccessupdater.events.EventBridgePublisher;
-import dev.eksaccessupdater.observability.JsonOutcomeLog;
+import dev.eksaccessupdater.observability.Observability;
 import dev.eksaccessupdater.processing.BatchProcessor;
 import dev.eksaccessupdater.processing.MessageProcessor;
+import dev.eksaccessupdater.processing.ParsedMessage;
+import dev.eksaccessupdater.processing.QueueMessage;
+import dev.eksaccessupdater.request.CanonicalForm;
 import dev.eksaccessupdater.request.RequestParser;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
@@ -18,8 +25,20 @@ import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.GetItemResponse;
+import software.amazon.awssdk.services.dynamodb.model.PutItemResponse;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
+import software.amazon.awssdk.services.dynamodb.model.UpdateItemResponse;
 import software.amazon.awssdk.services.eks.EksClient;
+import software.amazon.awssdk.services.eks.model.DescribeAccessEntryResponse;
+import software.amazon.awssdk.services.eks.model.UpdateAccessEntryRequest;
+import software.amazon.awssdk.services.eks.model.UpdateAccessEntryResponse;
 import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
+import software.amazon.awssdk.services.eventbridge.model.PutEventsRequest;
+import software.amazon.awssdk.services.eventbridge.model.PutEventsRequestEntry;
+import software.amazon.awssdk.services.eventbridge.model.PutEventsResponse;
+import software.amazon.awssdk.services.eventbridge.model.PutEventsResultEntry;
 
 /**
  * The composition root: builds, once per Lambda instance, the one HTTP client, the three SDK clients, their
@@ -37,6 +56,7 @@ public final class Dependencies {
     private final EksClient eks;
     private final EventBridgeClient eventBridge;
     private final BatchProcessor batchProcessor;
+    private final ClientPriming priming;
     private final Clock clock;
 
     private Dependencies(Configuration configuration, ClientCustomizer customizer, Clock clock) {
@@ -63,11 +83,14 @@ public final class Dependencies {
                 configuration.accessPolicy(),
                 new DynamoDbIdempotencyStore(dynamoDb, configuration.idempotencyTableName(),
                         configuration.idempotencyTtl()),
-                new EksAccessEntries(eks),
-                new EventBridgePublisher(eventBridge, configuration.eventBusName(), configuration.eventSource()),
+                Observability.timed(new EksAccessEntries(eks), configuration.metricsNamespace(), clock),
+                Observability.timed(new EventBridgePublisher(eventBridge, configuration.eventBusName(),
+                        configuration.eventSource()), configuration.metricsNamespace(), clock),
                 clock);
         this.batchProcessor = new BatchProcessor(messageProcessor, workerPool(configuration.maxConcurrency()),
-                new JsonOutcomeLog(line -> LambdaRuntime.getLogger().log(line + "\n")), clock);
+                Observability.outcomeLog(configuration.metricsNamespace(), clock), clock);
+        this.priming = new ClientPriming(configuration, dynamoDb, eks, eventBridge, messageProcessor, clock);
+        configuration.warnings().forEach(warning -> Observability.initWarning(warning, clock));
     }
 
     /** What the Lambda runtime gets: settings from the process environment, endpoints from the SDK's own. */
@@ -90,6 +113,11 @@ public final class Dependencies {
 
     public Clock clock() {
         return clock;
+    }
+
+    /** The SnapStart hook: warms every client before the snapshot ({@link ClientPriming}). */
+    void prime() {
+        priming.prime();
     }
 
     DynamoDbClient dynamoDb() {
@@ -118,6 +146,7 @@ public final class Dependencies {
             System.setProperty("http.maxConnections", Integer.toString(Math.max(5, maxConcurrency)));
         }
     }
+
 
     private static ExecutorService workerPool(int maxConcurrency) {
         return Executors.newFixedThreadPool(maxConcurrency, task -> {

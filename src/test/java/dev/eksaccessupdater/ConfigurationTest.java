@@ -157,4 +157,18 @@ class ConfigurationTest {
     void warnings_whenClustersListed_isEmpty() {
         assertThat(Configuration.fromEnvironment(REQUIRED).warnings()).isEmpty();
     }
+
+    @Test
+    void fromEnvironment_whenMetricsNamespaceInvalid_failsNamingIt() {
+        Map<String, String> environment = new HashMap<>(REQUIRED);
+        environment.put("METRICS_NAMESPACE", "AWS/Lambda");
+
+        assertThatThrownBy(() -> Configuration.fromEnvironment(environment))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("METRICS_NAMESPACE");
+    }
+
+    @Test
+    void fromEnvironment_whenMetricsNamespaceUnset_usesTheDefault() {
+        assertThat(Configuration.fromEnvironment(REQUIRED).metricsNamespace()).isEqualTo("EksAccessUpdater");
+    }
 }

@@ -105,4 +105,24 @@ class DeployedHandlerTest {
         assertThat(eks.updateCount()).isZero();
         assertThat(eventBridge.events()).isEmpty();
     }
+
+    @Test
+    void handler_whenAnyClusterIsAllowed_warnsAtInit() throws Exception {
+        Map<String, String> environment = environment();
+        environment.put("ALLOWED_CLUSTER_NAMES", "*");
+
+        Result result = run(environment, "events/sqs-sns-wrapped.json");
+
+        assertThat(result.exitCode()).as(result.output()).isZero();
+        assertThat(result.output().lines().filter(line -> line.contains("\"event\":\"configuration\"")))
+                .singleElement().asString()
+                .contains("\"level\":\"WARN\"", "ALLOWED_CLUSTER_NAMES is *");
+    }
+
+    @Test
+    void handler_whenClustersAreListed_logsNoConfigurationWarning() throws Exception {
+        Result result = run(environment(), "events/sqs-sns-wrapped.json");
+
+        assertThat(result.output()).doesNotContain("\"event\":\"configuration\"");
+    }
 }

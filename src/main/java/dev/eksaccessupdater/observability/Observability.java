@@ -7,6 +7,10 @@ import dev.eksaccessupdater.processing.BatchResult;
 import dev.eksaccessupdater.processing.MessageResult;
 import dev.eksaccessupdater.processing.OutcomeLog;
 import java.time.Clock;
+import com.amazonaws.services.lambda.runtime.logging.LogLevel;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -25,16 +29,26 @@ public final class Observability {
     }
 
     /** One JSON line per message outcome and per batch, then the batch's metrics. */
-    public static OutcomeLog outcomeLog(Clock clock) {
-        return both(new JsonOutcomeLog(LogOutput.lambdaRuntime(), clock), metrics(clock));
+    public static OutcomeLog outcomeLog(String metricsNamespace, Clock clock) {
+        return both(new JsonOutcomeLog(LogOutput.lambdaRuntime(), clock), metrics(metricsNamespace, clock));
     }
 
-    public static AccessEntries timed(AccessEntries accessEntries, Clock clock) {
-        return new TimedAccessEntries(accessEntries, metrics(clock), System::nanoTime);
+    public static AccessEntries timed(AccessEntries accessEntries, String metricsNamespace, Clock clock) {
+        return new TimedAccessEntries(accessEntries, metrics(metricsNamespace, clock), System::nanoTime);
     }
 
-    public static EventPublisher timed(EventPublisher eventPublisher, Clock clock) {
-        return new TimedEventPublisher(eventPublisher, metrics(clock), System::nanoTime);
+    public static EventPublisher timed(EventPublisher eventPublisher, String metricsNamespace, Clock clock) {
+        return new TimedEventPublisher(eventPublisher, metrics(metricsNamespace, clock), System::nanoTime);
+    }
+
+    /** A {@code WARN} line at initialisation, for a setting that weakens a safety guard. */
+    public static void initWarning(String message, Clock clock) {
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("timestamp", DateTimeFormatter.ISO_INSTANT.format(clock.instant().truncatedTo(ChronoUnit.MILLIS)));
+        line.put("level", LogLevel.WARN.name());
+        line.put("event", "configuration");
+        line.put("warning", message);
+        LogOutput.lambdaRuntime().write(LogLevel.WARN, Json.write(line));
     }
 
     /**
@@ -42,8 +56,7 @@ public final class Observability {
      *
      * @throws ConfigurationException naming the variable when the value is not a CloudWatch namespace
      */
-    public static String metricsNamespace(Map<String, String> environment) {
-        String value = environment.get(METRICS_NAMESPACE);
+    public static String metricsNamespace(String value) {
         if (value == null || value.isBlank()) {
             return EmfMetrics.DEFAULT_NAMESPACE;
         }
@@ -71,8 +84,7 @@ public final class Observability {
         };
     }
 
-    // Read here rather than in Configuration, which another change owns; it is read at initialisation only.
-    private static EmfMetrics metrics(Clock clock) {
-        return new EmfMetrics(metricsNamespace(System.getenv()), LogOutput.lambdaRuntime(), clock);
+    private static EmfMetrics metrics(String namespace, Clock clock) {
+        return new EmfMetrics(namespace, LogOutput.lambdaRuntime(), clock);
     }
 }

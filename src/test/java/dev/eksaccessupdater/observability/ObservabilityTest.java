@@ -48,21 +48,21 @@ class ObservabilityTest {
         "' team-a.eks '  | team-a.eks",
         "a#b:c d_e-f     | a#b:c d_e-f"})
     void metricsNamespace_whenValidOrUnset_isTheValueOrTheDefault(String value, String expected) {
-        assertThat(Observability.metricsNamespace(namespaceVariable(value))).isEqualTo(expected);
+        assertThat(Observability.metricsNamespace(namespaceVariable(value).get(Observability.METRICS_NAMESPACE))).isEqualTo(expected);
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"AWS/Lambda", "café", "a\nb", "{x}"})
     void metricsNamespace_whenInvalid_failsNamingTheVariable(String value) {
-        assertThatThrownBy(() -> Observability.metricsNamespace(namespaceVariable(value)))
+        assertThatThrownBy(() -> Observability.metricsNamespace(namespaceVariable(value).get(Observability.METRICS_NAMESPACE)))
                 .isInstanceOf(ConfigurationException.class).hasMessageContaining("METRICS_NAMESPACE");
     }
 
     @Test
     void metricsNamespace_whenLongerThanCloudWatchAllows_fails() {
-        assertThatThrownBy(() -> Observability.metricsNamespace(namespaceVariable("n".repeat(256))))
+        assertThatThrownBy(() -> Observability.metricsNamespace("n".repeat(256)))
                 .isInstanceOf(ConfigurationException.class);
-        assertThat(Observability.metricsNamespace(namespaceVariable("n".repeat(255)))).hasSize(255);
+        assertThat(Observability.metricsNamespace("n".repeat(255))).hasSize(255);
     }
 
     @Test

@@ -1,0 +1,93 @@
+package dev.eksaccessupdater.bench;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.eks.EksClient;
+import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
+import software.amazon.awssdk.services.eventbridge.model.PutEventsRequestEntry;
+
+/**
+ * Child JVM, the reference for the warm batches: the same five AWS calls per message (conditional PutItem,
+ * DescribeAccessEntry, UpdateAccessEntry, PutEvents, UpdateItem) made by bare SDK clients, set up as the function
+ * sets them up, from a fixed pool of {@code MAX_CONCURRENCY} threads, with none of the function's own work. What it
+ * measures above the theoretical floor is the cost of the SDK, the loopback stand-ins and this machine. Same
+ * arguments and output as {@link WarmRunner} ({@code standard} batches only).
+ */
+public final class BareRunner {
+
+    private BareRunner() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int concurrency = Integer.parseInt(System.getenv("MAX_CONCURRENCY"));
+        System.setProperty("http.maxConnections", Integer.toString(Math.max(5, concurrency)));
+        SdkHttpClient http = UrlConnectionHttpClient.builder()
+                .connectionTimeout(Duration.ofSeconds(2)).socketTimeout(Duration.ofSeconds(2)).build();
+        ClientOverrideConfiguration timeouts = ClientOverrideConfiguration.builder()
+                .apiCallAttemptTimeout(Duration.ofSeconds(2)).apiCallTimeout(Duration.ofSeconds(5)).build();
+        DynamoDbClient dynamoDb = DynamoDbClient.builder().httpClient(http).overrideConfiguration(timeouts).build();
+        EksClient eks = EksClient.builder().httpClient(http).overrideConfiguration(timeouts).build();
+        EventBridgeClient eventBridge = EventBridgeClient.builder().httpClient(http).overrideConfiguration(timeouts)
+                .build();
+        String table = System.getenv("IDEMPOTENCY_TABLE_NAME");
+        String bus = System.getenv("EVENT_BUS_NAME");
+        ExecutorService pool = Executors.newFixedThreadPool(concurrency);
+        for (String spec : args) {
+            String[] parts = spec.split(":");
+            int size = Integer.parseInt(parts[1]);
+            int warmup = Integer.parseInt(parts[2]);
+            int runs = Integer.parseInt(parts[3]);
+            Samples samples = new Samples();
+            for (int run = 0; run < warmup + runs; run++) {
+                long start = System.nanoTime();
+                List<Future<?>> running = new ArrayList<>();
+                for (int index = 0; index < size; index++) {
+                    String principal = Messages.principal(index % Messages.PRINCIPALS);
+                    running.add(pool.submit(() -> message(dynamoDb, eks, eventBridge, table, bus, principal)));
+                }
+                for (Future<?> message : running) {
+                    message.get();
+                }
+                if (run >= warmup) {
+                    samples.add(System.nanoTime() - start);
+                }
+            }
+            System.out.println(String.format(Locale.ROOT, "BENCH result %s %d %.1f %.1f %.1f %d", parts[0], size,
+                    samples.median(), samples.percentile(90), samples.min(), samples.count()));
+        }
+        System.out.flush();
+        System.exit(0);
+    }
+
+    private static void message(DynamoDbClient dynamoDb, EksClient eks, EventBridgeClient eventBridge, String table,
+                                String bus, String principal) {
+        String token = "bare-" + UUID.randomUUID();
+        Map<String, AttributeValue> key = Map.of("clientRequestToken", AttributeValue.fromS(token));
+        dynamoDb.putItem(request -> request.tableName(table)
+                .item(Map.of("clientRequestToken", AttributeValue.fromS(token),
+                        "status", AttributeValue.fromS("IN_PROGRESS")))
+                .conditionExpression("attribute_not_exists(clientRequestToken)"));
+        eks.describeAccessEntry(request -> request.clusterName(Messages.CLUSTER).principalArn(principal));
+        eks.updateAccessEntry(request -> request.clusterName(Messages.CLUSTER).principalArn(principal)
+                .kubernetesGroups("bench-readers").clientRequestToken(token));
+        eventBridge.putEvents(request -> request.entries(PutEventsRequestEntry.builder().source("bench")
+                .detailType("Access Entry Updated").detail("{\"clientRequestToken\":\"" + token + "\"}")
+                .eventBusName(bus).build()));
+        dynamoDb.updateItem(request -> request.tableName(table).key(key)
+                .updateExpression("SET #status = :completed")
+                .expressionAttributeNames(Map.of("#status", "status"))
+                .expressionAttributeValues(Map.of(":completed", AttributeValue.fromS("COMPLETED"))));
+    }
+}
