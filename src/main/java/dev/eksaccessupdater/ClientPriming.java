@@ -37,7 +37,7 @@ final class ClientPriming {
     /** A principal of account 000000000000, which is no one's: no access entry of a real cluster names it. */
     static final String PRIMING_PRINCIPAL = "arn:aws:iam::000000000000:role/eks-access-updater-priming";
     /** How often the SnapStart hook primes; measured by the benchmark (README, "Performance"). */
-    static final int CHECKPOINT_PRIMING_ROUNDS = 5;
+    static final int CHECKPOINT_PRIMING_ROUNDS = 10;
 
     private final Configuration configuration;
     private final DynamoDbClient dynamoDb;
