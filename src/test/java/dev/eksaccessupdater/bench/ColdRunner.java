@@ -1,11 +1,13 @@
 package dev.eksaccessupdater.bench;
 
+import dev.eksaccessupdater.testing.TestContext;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.amazonaws.services.lambda.runtime.serialization.PojoSerializer;
 import com.amazonaws.services.lambda.runtime.serialization.events.LambdaEventSerializers;
 import com.amazonaws.services.lambda.runtime.serialization.factories.JacksonFactory;
+import java.time.Duration;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -38,7 +40,7 @@ public final class ColdRunner {
             event = input.fromJson(json);
         }
         long bound = System.nanoTime();
-        SQSBatchResponse response = handler.handleRequest(event, new BenchContext());
+        SQSBatchResponse response = handler.handleRequest(event, TestContext.remaining(Duration.ofMinutes(15)));
         long invoked = System.nanoTime();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         output.toJson(response, bytes);

@@ -1,7 +1,9 @@
 package dev.eksaccessupdater.bench;
 
+import dev.eksaccessupdater.testing.TestContext;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import dev.eksaccessupdater.AccessChangeFunction;
+import java.time.Duration;
 import java.util.Locale;
 
 /**
@@ -39,7 +41,7 @@ public final class PrimingRunner {
 
     private static long invoke(AccessChangeFunction handler) {
         long start = System.nanoTime();
-        SQSBatchResponse response = handler.handleRequest(Messages.standardBatch(1), new BenchContext());
+        SQSBatchResponse response = handler.handleRequest(Messages.standardBatch(1), TestContext.remaining(Duration.ofMinutes(15)));
         long elapsed = System.nanoTime() - start;
         if (!response.getBatchItemFailures().isEmpty()) {
             throw new IllegalStateException("the message was retried");

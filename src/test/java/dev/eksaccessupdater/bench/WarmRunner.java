@@ -1,8 +1,10 @@
 package dev.eksaccessupdater.bench;
 
+import dev.eksaccessupdater.testing.TestContext;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import dev.eksaccessupdater.AccessChangeFunction;
+import java.time.Duration;
 import java.util.Locale;
 
 /**
@@ -27,7 +29,7 @@ public final class WarmRunner {
             for (int run = 0; run < warmup + runs; run++) {
                 SQSEvent event = kind.equals("fifo5") ? Messages.fifoBatch(size, 5) : Messages.standardBatch(size);
                 long start = System.nanoTime();
-                SQSBatchResponse response = handler.handleRequest(event, new BenchContext());
+                SQSBatchResponse response = handler.handleRequest(event, TestContext.remaining(Duration.ofMinutes(15)));
                 long elapsed = System.nanoTime() - start;
                 if (!response.getBatchItemFailures().isEmpty()) {
                     System.out.println("BENCH failed " + spec + ": " + response.getBatchItemFailures().size()

@@ -1,5 +1,6 @@
 package dev.eksaccessupdater.local;
 
+import dev.eksaccessupdater.testing.TestContext;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
@@ -279,7 +280,7 @@ public final class LocalEventSourceMapping implements AutoCloseable {
 
         long start = System.nanoTime();
         long deadline = start + settings.functionTimeout().toNanos();
-        LocalContext context = new LocalContext(requestId, settings.functionName(), functionArn, logStreamName,
+        TestContext context = new TestContext(requestId, settings.functionName(), functionArn, logStreamName,
                 settings.memoryLimitInMb(), deadline, logSink);
         SQSEvent event = null;
         String responseJson;

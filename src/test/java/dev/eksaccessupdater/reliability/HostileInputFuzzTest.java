@@ -1,5 +1,6 @@
 package dev.eksaccessupdater.reliability;
 
+import dev.eksaccessupdater.testing.TestContext;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
@@ -71,7 +72,7 @@ class HostileInputFuzzTest {
                     }
                     int linesBefore = harness.logLines.size();
                     SQSBatchResponse response = harness.handler().handleRequest(Messages.event(batch),
-                            DeadlineContext.remaining(Duration.ofSeconds(60)));
+                            TestContext.remaining(Duration.ofSeconds(60)));
                     assertThat(response.getBatchItemFailures())
                             .as("no message of a fault-free batch is retried (seed %d)", SEED).isEmpty();
                     for (String line : harness.logLines.subList(linesBefore, harness.logLines.size())) {

@@ -1,5 +1,6 @@
 package dev.eksaccessupdater.reliability;
 
+import dev.eksaccessupdater.testing.TestContext;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.fasterxml.jackson.jr.ob.JSON;
 import dev.eksaccessupdater.Configuration;
@@ -98,7 +99,7 @@ final class MemoryHarness implements Harness {
     public Result invoke(List<SQSEvent.SQSMessage> batch, FaultDecider faults) {
         instance.faults = faults;
         int from = logLines.size();
-        instance.handler.handleRequest(Messages.event(batch), DeadlineContext.remaining(Duration.ofSeconds(60)));
+        instance.handler.handleRequest(Messages.event(batch), TestContext.remaining(Duration.ofSeconds(60)));
         boolean crashed = instance.dead;
         Map<String, String> outcomes = new LinkedHashMap<>();
         for (String line : logLines.subList(from, logLines.size())) {

@@ -1,5 +1,6 @@
 package dev.eksaccessupdater.reliability;
 
+import dev.eksaccessupdater.testing.TestContext;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.fasterxml.jackson.jr.ob.JSON;
@@ -176,7 +177,7 @@ final class ProxiedStack implements AutoCloseable {
         Invocation invoke(SQSEvent event, Duration remaining) {
             Instant deadline = clock.instant().plus(remaining);
             long start = System.nanoTime();
-            SQSBatchResponse response = handler.handleRequest(event, DeadlineContext.remaining(remaining));
+            SQSBatchResponse response = handler.handleRequest(event, TestContext.remaining(remaining));
             return new Invocation(response, deadline, Duration.ofNanos(System.nanoTime() - start));
         }
 

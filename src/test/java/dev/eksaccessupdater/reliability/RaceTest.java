@@ -1,5 +1,6 @@
 package dev.eksaccessupdater.reliability;
 
+import dev.eksaccessupdater.testing.TestContext;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
@@ -77,11 +78,11 @@ class RaceTest {
                 CountDownLatch start = new CountDownLatch(1);
                 Future<SQSBatchResponse> first = threads.submit(() -> {
                     start.await();
-                    return one.handleRequest(Messages.event(batchOne), DeadlineContext.remaining(REMAINING));
+                    return one.handleRequest(Messages.event(batchOne), TestContext.remaining(REMAINING));
                 });
                 Future<SQSBatchResponse> second = threads.submit(() -> {
                     start.await();
-                    return two.handleRequest(Messages.event(batchTwo), DeadlineContext.remaining(REMAINING));
+                    return two.handleRequest(Messages.event(batchTwo), TestContext.remaining(REMAINING));
                 });
                 start.countDown();
                 List<SQSEvent.SQSMessage> retried = new ArrayList<>(failed(first.get(60, TimeUnit.SECONDS), batchOne));

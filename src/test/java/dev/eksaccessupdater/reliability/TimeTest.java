@@ -1,5 +1,6 @@
 package dev.eksaccessupdater.reliability;
 
+import dev.eksaccessupdater.testing.TestContext;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
@@ -40,7 +41,7 @@ class TimeTest {
             SQSBatchResponse response = harness.handler().handleRequest(Messages.event(
                     Messages.record("m1", Messages.add(PRINCIPALS.get(0), "team-a", "t1"), null, 1),
                     Messages.record("m2", Messages.add(PRINCIPALS.get(1), "team-a", "t2"), null, 1)),
-                    DeadlineContext.remaining(remaining));
+                    TestContext.remaining(remaining));
 
             assertThat(response.getBatchItemFailures()).extracting(SQSBatchResponse.BatchItemFailure::getItemIdentifier)
                     .containsExactly("m1", "m2");
@@ -62,7 +63,7 @@ class TimeTest {
                     Messages.record("m1", Messages.add(PRINCIPALS.get(0), "team-a", "t1"), null, 1),
                     Messages.record("m2", Messages.add(PRINCIPALS.get(1), "team-a", "t2"), null, 1),
                     Messages.record("m3", Messages.add(PRINCIPALS.get(2), "team-a", "t3"), null, 1)),
-                    DeadlineContext.remaining(BatchProcessor.SAFETY_MARGIN.plusSeconds(2)));
+                    TestContext.remaining(BatchProcessor.SAFETY_MARGIN.plusSeconds(2)));
 
             assertThat(response.getBatchItemFailures()).extracting(SQSBatchResponse.BatchItemFailure::getItemIdentifier)
                     .containsExactly("m2", "m3");
@@ -88,7 +89,7 @@ class TimeTest {
                     Messages.record("m1", Messages.add(PRINCIPALS.get(0), "team-a", "t1"), null, 1),
                     Messages.record("m2", Messages.add(PRINCIPALS.get(1), "team-a", "t2"), null, 1),
                     Messages.record("m3", Messages.add(PRINCIPALS.get(2), "team-a", "t3"), null, 1)),
-                    DeadlineContext.remaining(remaining));
+                    TestContext.remaining(remaining));
             Duration took = Duration.ofNanos(System.nanoTime() - started);
 
             // Lambda stops the invocation at the deadline: an answer at the deadline is an answer lost, and the

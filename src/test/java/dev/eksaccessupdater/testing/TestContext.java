@@ -1,17 +1,19 @@
-package dev.eksaccessupdater.local;
+package dev.eksaccessupdater.testing;
 
 import com.amazonaws.services.lambda.runtime.ClientContext;
 import com.amazonaws.services.lambda.runtime.CognitoIdentity;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.LambdaLogger;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.UUID;
 import java.util.function.Consumer;
 
 /**
- * The {@link Context} of one local invocation: names as Lambda forms them, a remaining time counting down to the
- * function timeout, and a logger writing each call's text to a sink, as the runtime writes it to CloudWatch.
+ * The {@link Context} of one invocation outside Lambda: names as Lambda forms them, a remaining time counting down in
+ * real time to a deadline, and a logger writing each call's text to a sink, as the runtime writes it to CloudWatch.
  */
-final class LocalContext implements Context {
+public final class TestContext implements Context {
 
     private final String requestId;
     private final String functionName;
@@ -21,8 +23,9 @@ final class LocalContext implements Context {
     private final long deadlineNanos;
     private final LambdaLogger logger;
 
-    LocalContext(String requestId, String functionName, String functionArn, String logStreamName,
-                 int memoryLimitInMb, long deadlineNanos, Consumer<String> logSink) {
+    /** @param deadlineNanos on the {@link System#nanoTime()} scale */
+    public TestContext(String requestId, String functionName, String functionArn, String logStreamName,
+                       int memoryLimitInMb, long deadlineNanos, Consumer<String> logSink) {
         this.requestId = requestId;
         this.functionName = functionName;
         this.functionArn = functionArn;
@@ -30,6 +33,13 @@ final class LocalContext implements Context {
         this.memoryLimitInMb = memoryLimitInMb;
         this.deadlineNanos = deadlineNanos;
         this.logger = new SinkLogger(logSink);
+    }
+
+    /** An invocation with {@code remaining} time left from now, whose log lines are dropped. */
+    public static TestContext remaining(Duration remaining) {
+        return new TestContext(UUID.randomUUID().toString(), "eks-access-updater",
+                "arn:aws:lambda:us-east-1:111122223333:function:eks-access-updater", "test", 1024,
+                System.nanoTime() + remaining.toNanos(), text -> { });
     }
 
     @Override
