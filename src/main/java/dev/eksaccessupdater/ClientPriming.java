@@ -36,6 +36,9 @@ final class ClientPriming {
     static final String PRIMING_TOKEN = "snapstart-priming-" + "x".repeat(111);
     /** A principal of account 000000000000, which is no one's: no access entry of a real cluster names it. */
     static final String PRIMING_PRINCIPAL = "arn:aws:iam::000000000000:role/eks-access-updater-priming";
+    /** The priming entry: EventBridge refuses a {@code Detail} that is not a JSON object, so it is never published. */
+    static final String MALFORMED_DETAIL_TYPE = "eks-access-updater priming";
+    static final String MALFORMED_DETAIL = "priming: not a JSON object";
     /** How often the SnapStart hook primes; measured by the benchmark (README, "Performance"). */
     static final int CHECKPOINT_PRIMING_ROUNDS = 10;
 
@@ -68,10 +71,9 @@ final class ClientPriming {
      *     {@code GetItem} of it.</li>
      * <li>EKS {@code DescribeAccessEntry} of {@link #PRIMING_PRINCIPAL} on an allowed cluster: a read that answers
      *     {@code ResourceNotFoundException}. No {@code UpdateAccessEntry}: its request and response are only built.</li>
-     * <li>EventBridge {@code DescribeEventBus} of the bus: a read (needs {@code events:DescribeEventBus}; without it
-     *     the call is refused and still warms the protocol stack). {@code PutEvents} has no call that changes
-     *     nothing (an empty one is refused by the {@code events:source} condition of the policy): its request and
-     *     response are only built.</li>
+     * <li>EventBridge {@code PutEvents} of one entry with the function's own source whose {@code Detail} is not JSON:
+     *     EventBridge refuses that entry ({@code MalformedDetail}), so nothing reaches the bus, and the role needs no
+     *     permission beyond the one it has.</li>
      * <li>Parsing, policy, canonical hash and event JSON of a sample request, without I/O.</li>
      * </ul>
      * Never throws: a failed priming call only means that call stays cold.
@@ -116,7 +118,12 @@ final class ClientPriming {
                 .equalsBySdkFields(PutEventsRequest.builder().entries(PutEventsRequestEntry.builder()
                         .source("priming").detailType("priming").detail("{}").eventBusName("priming")
                         .resources(List.of()).build()).build()));
-        primeQuietly(() -> eventBridge.describeEventBus(request -> request.name(configuration.eventBusName())));
+        primeQuietly(() -> eventBridge.putEvents(request -> request.entries(PutEventsRequestEntry.builder()
+                .source(configuration.eventSource())
+                .detailType(MALFORMED_DETAIL_TYPE)
+                .detail(MALFORMED_DETAIL)
+                .eventBusName(configuration.eventBusName())
+                .build())));
         primeQuietly(() -> dynamoDb.updateItem(request -> request
                 .tableName(configuration.idempotencyTableName())
                 .key(key)

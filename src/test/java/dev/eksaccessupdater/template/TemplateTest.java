@@ -366,7 +366,7 @@ class TemplateTest {
         Map<String, Map<String, Object>> statements = roleStatements(deployed());
 
         assertThat(statements).containsOnlyKeys("WriteOwnLogGroup", "PollRequestQueue", "ClaimAndCompleteTokens",
-                "PublishOwnSourceOnly", "DescribeOwnBusForPriming", XRAY_SID, "ReadAndUpdateAccessEntries[demo]",
+                "PublishOwnSourceOnly", XRAY_SID, "ReadAndUpdateAccessEntries[demo]",
                 "ReadAndUpdateAccessEntries[prod]");
         assertGrant(statements.get("WriteOwnLogGroup"), List.of("logs:CreateLogStream", "logs:PutLogEvents"),
                 getAtt("FunctionLogGroup"));
@@ -378,8 +378,6 @@ class TemplateTest {
         assertGrant(statements.get("PublishOwnSourceOnly"), List.of("events:PutEvents"), getAtt("AccessEventBus"));
         assertThat(statements.get("PublishOwnSourceOnly").get("Condition"))
                 .isEqualTo(Map.of("StringEquals", Map.of("events:source", Map.of("Ref", "EventSource"))));
-        assertGrant(statements.get("DescribeOwnBusForPriming"), List.of("events:DescribeEventBus"),
-                getAtt("AccessEventBus"));
         assertGrant(statements.get(XRAY_SID), List.of("xray:PutTraceSegments", "xray:PutTelemetryRecords"), "*");
         assertThat(deployed().properties(ROLE).get("AssumeRolePolicyDocument").toString())
                 .contains("lambda.amazonaws.com").contains("sts:AssumeRole");
