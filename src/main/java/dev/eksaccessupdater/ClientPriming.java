@@ -145,8 +145,8 @@ final class ClientPriming {
                 CanonicalForm.hash(valid.request());
             }
             Instant now = clock.instant();
-            AccessEvents.parseAccessEntryJson(AccessEvents.accessEntryJson(new AccessEntry(cluster,
-                    PRIMING_PRINCIPAL, List.of("priming"), null, now, now, Map.of(), null, AccessEntry.STANDARD)));
+            AccessEvents.accessEntryJson(new AccessEntry(cluster,
+                    PRIMING_PRINCIPAL, List.of("priming"), null, now, now, Map.of(), null, AccessEntry.STANDARD));
         });
     }
 

@@ -1,23 +1,15 @@
 package dev.eksaccessupdater;
 
 import dev.eksaccessupdater.dedup.DynamoDbIdempotencyStore;
-import dev.eksaccessupdater.eks.AccessEntry;
 import dev.eksaccessupdater.eks.EksAccessEntries;
-import dev.eksaccessupdater.events.AccessEvents;
 import dev.eksaccessupdater.events.EventBridgePublisher;
 import dev.eksaccessupdater.observability.Observability;
 import dev.eksaccessupdater.processing.BatchProcessor;
 import dev.eksaccessupdater.processing.MessageProcessor;
-import dev.eksaccessupdater.processing.ParsedMessage;
-import dev.eksaccessupdater.processing.QueueMessage;
-import dev.eksaccessupdater.request.CanonicalForm;
 import dev.eksaccessupdater.request.RequestParser;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
@@ -25,20 +17,8 @@ import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.GetItemResponse;
-import software.amazon.awssdk.services.dynamodb.model.PutItemResponse;
-import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
-import software.amazon.awssdk.services.dynamodb.model.UpdateItemResponse;
 import software.amazon.awssdk.services.eks.EksClient;
-import software.amazon.awssdk.services.eks.model.DescribeAccessEntryResponse;
-import software.amazon.awssdk.services.eks.model.UpdateAccessEntryRequest;
-import software.amazon.awssdk.services.eks.model.UpdateAccessEntryResponse;
 import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
-import software.amazon.awssdk.services.eventbridge.model.PutEventsRequest;
-import software.amazon.awssdk.services.eventbridge.model.PutEventsRequestEntry;
-import software.amazon.awssdk.services.eventbridge.model.PutEventsResponse;
-import software.amazon.awssdk.services.eventbridge.model.PutEventsResultEntry;
 
 /**
  * The composition root: builds, once per Lambda instance, the one HTTP client, the three SDK clients, their
@@ -51,16 +31,11 @@ public final class Dependencies {
     static final Duration API_CALL_ATTEMPT_TIMEOUT = Duration.ofSeconds(2);
     static final Duration API_CALL_TIMEOUT = Duration.ofSeconds(5);
 
-    private final Configuration configuration;
-    private final DynamoDbClient dynamoDb;
-    private final EksClient eks;
-    private final EventBridgeClient eventBridge;
     private final BatchProcessor batchProcessor;
     private final ClientPriming priming;
     private final Clock clock;
 
     private Dependencies(Configuration configuration, ClientCustomizer customizer, Clock clock) {
-        this.configuration = configuration;
         this.clock = clock;
         allowKeepAliveConnections(configuration.maxConcurrency());
         SdkHttpClient httpClient = UrlConnectionHttpClient.builder()
@@ -71,11 +46,11 @@ public final class Dependencies {
                 .apiCallAttemptTimeout(API_CALL_ATTEMPT_TIMEOUT)
                 .apiCallTimeout(API_CALL_TIMEOUT)
                 .build();
-        this.dynamoDb = customized(DynamoDbClient.builder(), "dynamodb", customizer)
+        DynamoDbClient dynamoDb = customized(DynamoDbClient.builder(), "dynamodb", customizer)
                 .httpClient(httpClient).overrideConfiguration(timeouts).build();
-        this.eks = customized(EksClient.builder(), "eks", customizer)
+        EksClient eks = customized(EksClient.builder(), "eks", customizer)
                 .httpClient(httpClient).overrideConfiguration(timeouts).build();
-        this.eventBridge = customized(EventBridgeClient.builder(), "eventbridge", customizer)
+        EventBridgeClient eventBridge = customized(EventBridgeClient.builder(), "eventbridge", customizer)
                 .httpClient(httpClient).overrideConfiguration(timeouts).build();
 
         MessageProcessor messageProcessor = new MessageProcessor(
@@ -103,10 +78,6 @@ public final class Dependencies {
         return new Dependencies(configuration, customizer, clock);
     }
 
-    public Configuration configuration() {
-        return configuration;
-    }
-
     public BatchProcessor batchProcessor() {
         return batchProcessor;
     }
@@ -118,18 +89,6 @@ public final class Dependencies {
     /** The SnapStart hook: warms every client before the snapshot ({@link ClientPriming}). */
     void prime() {
         priming.prime();
-    }
-
-    DynamoDbClient dynamoDb() {
-        return dynamoDb;
-    }
-
-    EksClient eks() {
-        return eks;
-    }
-
-    EventBridgeClient eventBridge() {
-        return eventBridge;
     }
 
     private static <B extends AwsClientBuilder<B, ?>> B customized(B builder, String service, ClientCustomizer customizer) {

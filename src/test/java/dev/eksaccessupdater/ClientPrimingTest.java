@@ -6,16 +6,11 @@ import dev.eksaccessupdater.standin.EksStandIn;
 import dev.eksaccessupdater.standin.EventBridgeStandIn;
 import dev.eksaccessupdater.testing.Dynalite;
 import dev.eksaccessupdater.testing.WithDynalite;
-import java.net.URI;
-import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
 
 /** The SnapStart priming reaches every service and changes nothing in any of them. */
 @WithDynalite
@@ -40,13 +35,7 @@ class ClientPrimingTest {
 
     @Test
     void prime_always_callsEveryServiceAndChangesNothing() {
-        Map<String, URI> endpoints = Map.of(
-                "dynamodb", dynalite.endpoint(), "eks", eks.endpoint(), "eventbridge", eventBridge.endpoint());
-        Dependencies dependencies = Dependencies.create(Configuration.fromEnvironment(Map.of(
-                        "IDEMPOTENCY_TABLE_NAME", table, "EVENT_BUS_NAME", "bus", "ALLOWED_CLUSTER_NAMES", "demo")),
-                (service, builder) -> builder.endpointOverride(endpoints.get(service)).region(Region.US_EAST_1)
-                        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("a", "b"))),
-                Clock.systemUTC());
+        Dependencies dependencies = LocalFunction.dependencies(dynalite, table, eks, eventBridge, Map.of());
 
         dependencies.prime();
 

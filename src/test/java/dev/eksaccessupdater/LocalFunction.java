@@ -66,6 +66,13 @@ public final class LocalFunction implements RequestHandler<SQSEvent, SQSBatchRes
 
     private static LocalFunction connect(Dynalite dynalite, String table, EksStandIn eks, EventBridgeStandIn eventBridge,
                                          Map<String, String> settings) {
+        return new LocalFunction(dynalite, eks, eventBridge, table,
+                new AccessChangeFunction(dependencies(dynalite, table, eks, eventBridge, settings)));
+    }
+
+    /** The real composition root with these settings, its SDK clients pointed at the stand-ins. */
+    static Dependencies dependencies(Dynalite dynalite, String table, EksStandIn eks, EventBridgeStandIn eventBridge,
+                                     Map<String, String> settings) {
         Map<String, String> environment = new HashMap<>(Map.of(
                 "IDEMPOTENCY_TABLE_NAME", table,
                 "EVENT_BUS_NAME", BUS,
@@ -73,14 +80,13 @@ public final class LocalFunction implements RequestHandler<SQSEvent, SQSBatchRes
         environment.putAll(settings);
         Map<String, URI> endpoints = Map.of(
                 "dynamodb", dynalite.endpoint(), "eks", eks.endpoint(), "eventbridge", eventBridge.endpoint());
-        Dependencies dependencies = Dependencies.create(Configuration.fromEnvironment(environment),
+        return Dependencies.create(Configuration.fromEnvironment(environment),
                 (service, builder) -> builder
                         .endpointOverride(endpoints.get(service))
                         .region(Region.US_EAST_1)
                         .credentialsProvider(StaticCredentialsProvider.create(
                                 AwsBasicCredentials.create("local", "local-secret"))),
                 Clock.systemUTC());
-        return new LocalFunction(dynalite, eks, eventBridge, table, new AccessChangeFunction(dependencies));
     }
 
     @Override

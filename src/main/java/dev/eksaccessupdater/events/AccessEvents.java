@@ -6,7 +6,6 @@ import dev.eksaccessupdater.failure.ReasonCode;
 import dev.eksaccessupdater.request.RequestSummary;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -81,20 +80,6 @@ public final class AccessEvents {
         return toJson(accessEntryMap(entry));
     }
 
-    /** Reads what {@link #accessEntryJson} wrote. */
-    public static AccessEntry parseAccessEntryJson(String json) {
-        Map<String, Object> map;
-        try {
-            map = JSON.std.mapFrom(json);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("not an access entry JSON object", e);
-        }
-        return new AccessEntry((String) map.get("clusterName"), (String) map.get("principalArn"),
-                stringList(map.get("kubernetesGroups")), (String) map.get("accessEntryArn"),
-                instant(map.get("createdAt")), instant(map.get("modifiedAt")), stringMap(map.get("tags")),
-                (String) map.get("username"), (String) map.get("type"));
-    }
-
     static String toJson(Map<String, Object> value) {
         try {
             return JSON.std.asString(value);
@@ -123,22 +108,5 @@ public final class AccessEvents {
         if (value != null) {
             map.put(name, value);
         }
-    }
-
-    private static Instant instant(Object value) {
-        return value == null ? null : Instant.parse((String) value);
-    }
-
-    private static List<String> stringList(Object value) {
-        return value == null ? null : ((List<?>) value).stream().map(String.class::cast).toList();
-    }
-
-    private static Map<String, String> stringMap(Object value) {
-        if (value == null) {
-            return null;
-        }
-        Map<String, String> map = new LinkedHashMap<>();
-        ((Map<?, ?>) value).forEach((key, item) -> map.put((String) key, (String) item));
-        return map;
     }
 }
