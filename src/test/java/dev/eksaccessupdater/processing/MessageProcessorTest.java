@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class MessageProcessorTest {
 
@@ -180,6 +182,21 @@ class MessageProcessorTest {
         assertThat(outcome).isEqualTo(new Outcome.Rejected(ReasonCode.INVALID_PARAMETER, "bad group"));
         assertThat(fixture.store.item("t-1")).isNull();
         assertThat(rejectionCode()).isEqualTo("INVALID_PARAMETER");
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = ReasonCode.class,
+            names = {"NOT_FOUND", "INVALID_PARAMETER", "INVALID_REQUEST"})
+    void process_whenEksRefusesWhileReading_rejectsWithoutUpdatingAndLeavesNoItem(ReasonCode code) {
+        fixture.accessEntries.failFor(DEVELOPERS, new RejectionException(code, "EKS says " + code));
+
+        Outcome outcome = fixture.process(message("m1", request("\"addKubernetesGroups\":[\"a\"],\"clientRequestToken\":\"t-1\"")));
+
+        assertThat(outcome).isEqualTo(new Outcome.Rejected(code, "EKS says " + code));
+        assertThat(fixture.accessEntries.updates()).isEmpty();
+        assertThat(fixture.store.items()).isEmpty();
+        assertThat(fixture.events.events("Access Entry Updated")).isEmpty();
+        assertThat(rejectionCode()).isEqualTo(code.name());
     }
 
     @Test
