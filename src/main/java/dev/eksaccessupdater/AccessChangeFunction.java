@@ -10,6 +10,7 @@ import dev.eksaccessupdater.processing.Invocation;
 import dev.eksaccessupdater.processing.QueueMessage;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.crac.Core;
@@ -58,27 +59,30 @@ public final class AccessChangeFunction implements RequestHandler<SQSEvent, SQSB
                 .toList());
     }
 
-    private static List<QueueMessage> messages(SQSEvent event) {
+    private List<QueueMessage> messages(SQSEvent event) {
         if (event == null || event.getRecords() == null) {
             return List.of();
         }
         return event.getRecords().stream()
                 .filter(record -> record.getMessageId() != null)
-                .map(AccessChangeFunction::message)
+                .map(this::message)
                 .toList();
     }
 
-    private static QueueMessage message(SQSEvent.SQSMessage record) {
+    private QueueMessage message(SQSEvent.SQSMessage record) {
         Map<String, String> attributes = record.getAttributes() == null ? Map.of() : record.getAttributes();
-        return new QueueMessage(record.getMessageId(), record.getBody(), attributes.get("MessageGroupId"),
-                receiveCount(attributes.get("ApproximateReceiveCount")));
+        // Only a FIFO queue's ARN ends in .fifo; a fair standard queue's records carry a MessageGroupId as well.
+        boolean fifo = record.getEventSourceArn() != null && record.getEventSourceArn().endsWith(".fifo");
+        return new QueueMessage(record.getMessageId(), record.getBody(), fifo, attributes.get("MessageGroupId"),
+                (int) number(attributes.get("ApproximateReceiveCount"), 1),
+                Instant.ofEpochMilli(number(attributes.get("SentTimestamp"), clock.millis())));
     }
 
-    private static int receiveCount(String attribute) {
+    private static long number(String attribute, long fallback) {
         try {
-            return attribute == null ? 1 : Integer.parseInt(attribute);
+            return attribute == null ? fallback : Long.parseLong(attribute);
         } catch (NumberFormatException notANumber) {
-            return 1;
+            return fallback;
         }
     }
 

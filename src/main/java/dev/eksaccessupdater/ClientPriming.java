@@ -1,79 +1,72 @@
 package dev.eksaccessupdater;
 
+import dev.eksaccessupdater.dedup.ClaimResult;
+import dev.eksaccessupdater.dedup.DynamoDbClaims;
+import dev.eksaccessupdater.dedup.DynamoDbEntryLeases;
+import dev.eksaccessupdater.dedup.GrantRecord;
+import dev.eksaccessupdater.dedup.Lease;
+import dev.eksaccessupdater.eks.AccessEntries;
 import dev.eksaccessupdater.eks.AccessEntry;
 import dev.eksaccessupdater.events.AccessEvents;
+import dev.eksaccessupdater.events.EventBridgePublisher;
 import dev.eksaccessupdater.processing.MessageProcessor;
 import dev.eksaccessupdater.processing.ParsedMessage;
 import dev.eksaccessupdater.processing.QueueMessage;
 import dev.eksaccessupdater.request.CanonicalForm;
+import dev.eksaccessupdater.time.CallBudget;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.GetItemResponse;
-import software.amazon.awssdk.services.dynamodb.model.PutItemResponse;
-import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
-import software.amazon.awssdk.services.dynamodb.model.UpdateItemResponse;
-import software.amazon.awssdk.services.eks.EksClient;
-import software.amazon.awssdk.services.eks.model.DescribeAccessEntryResponse;
-import software.amazon.awssdk.services.eks.model.UpdateAccessEntryRequest;
-import software.amazon.awssdk.services.eks.model.UpdateAccessEntryResponse;
-import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
-import software.amazon.awssdk.services.eventbridge.model.PutEventsRequest;
-import software.amazon.awssdk.services.eventbridge.model.PutEventsRequestEntry;
-import software.amazon.awssdk.services.eventbridge.model.PutEventsResponse;
-import software.amazon.awssdk.services.eventbridge.model.PutEventsResultEntry;
 
-/** SnapStart priming: calls that change nothing, so the snapshot holds warmed clients (see {@link #prime}). */
+/** SnapStart priming: calls that change nothing, made through the adapters' own methods (see {@link #prime}). */
 final class ClientPriming {
 
     /**
-     * The idempotency key {@link #prime} reads: 129 characters, one more than a client request token may have, and
-     * not a message id either, so no item can ever have it.
+     * The state-table key priming uses: 129 characters, one more than a client request token may have, and without
+     * the space of a lease key, so no item can ever have it.
      */
     static final String PRIMING_TOKEN = "snapstart-priming-" + "x".repeat(111);
     /** A principal of account 000000000000, which is no one's: no access entry of a real cluster names it. */
     static final String PRIMING_PRINCIPAL = "arn:aws:iam::000000000000:role/eks-access-updater-priming";
-    /** The priming entry: EventBridge refuses a {@code Detail} that is not a JSON object, so it is never published. */
-    static final String MALFORMED_DETAIL_TYPE = "eks-access-updater priming";
-    static final String MALFORMED_DETAIL = "priming: not a JSON object";
-    /** How often the SnapStart hook primes; measured by the benchmark (README, "Performance"). */
+    /** The owner id of the priming calls: no claim or lease is ever held by it. */
+    private static final String PRIMING_OWNER = "snapstart-priming";
+    /** How often the SnapStart hook primes; measured by the benchmark (docs/performance.md). */
     static final int CHECKPOINT_PRIMING_ROUNDS = 10;
 
     private final Configuration configuration;
-    private final DynamoDbClient dynamoDb;
-    private final EksClient eks;
-    private final EventBridgeClient eventBridge;
+    private final DynamoDbClaims claims;
+    private final DynamoDbEntryLeases leases;
+    private final AccessEntries accessEntries;
+    private final EventBridgePublisher publisher;
     private final MessageProcessor messageProcessor;
     private final Clock clock;
 
-    ClientPriming(Configuration configuration, DynamoDbClient dynamoDb, EksClient eks, EventBridgeClient eventBridge,
-                  MessageProcessor messageProcessor, Clock clock) {
+    ClientPriming(Configuration configuration, DynamoDbClaims claims, DynamoDbEntryLeases leases,
+                  AccessEntries accessEntries, EventBridgePublisher publisher, MessageProcessor messageProcessor,
+                  Clock clock) {
         this.configuration = configuration;
-        this.dynamoDb = dynamoDb;
-        this.eks = eks;
-        this.eventBridge = eventBridge;
+        this.claims = claims;
+        this.leases = leases;
+        this.accessEntries = accessEntries;
+        this.publisher = publisher;
         this.messageProcessor = messageProcessor;
         this.clock = clock;
     }
 
     /**
      * Warms every client and the message path with calls that change nothing, so that the first invocation does not
-     * pay for lazy SDK set-up (marshallers, model classes and their lambdas, signer, endpoint rules, connections: AWS
-     * SDK issues #1340, #3167). The SnapStart hook runs it {@link #CHECKPOINT_PRIMING_ROUNDS} times before the
-     * snapshot; an ordinary cold start does not, because its calls would reach the services at every start.
-     * Each call expects an error or an empty answer:
+     * pay for lazy SDK set-up (marshallers, model classes, signer, endpoint rules, connections: AWS SDK issues #1340,
+     * #3167). The SnapStart hook runs it {@link #CHECKPOINT_PRIMING_ROUNDS} times before the snapshot; an ordinary
+     * cold start does not, because its calls would reach the services at every start. Each call expects an error:
      * <ul>
-     * <li>DynamoDB {@code PutItem} and {@code UpdateItem} of {@link #PRIMING_TOKEN} on the idempotency table, both on
-     *     condition that the item exists, which it never does, so both fail their condition and write nothing; and a
-     *     {@code GetItem} of it.</li>
+     * <li>DynamoDB: a put, an update (take-over, complete, lease release) and a delete (claim and lease release) of
+     *     keys no item has, each on a condition that only an existing item could meet, so none writes anything;
+     *     and the consistent reads that follow.</li>
      * <li>EKS {@code DescribeAccessEntry} of {@link #PRIMING_PRINCIPAL} on an allowed cluster: a read that answers
-     *     {@code ResourceNotFoundException}. No {@code UpdateAccessEntry}: its request and response are only built.</li>
-     * <li>EventBridge {@code PutEvents} of one entry with the function's own source whose {@code Detail} is not JSON:
-     *     EventBridge refuses that entry ({@code MalformedDetail}), so nothing reaches the bus, and the role needs no
-     *     permission beyond the one it has.</li>
+     *     {@code ResourceNotFoundException}. No {@code UpdateAccessEntry}.</li>
+     * <li>EventBridge: a {@code PutEvents} entry the bus refuses ({@link EventBridgePublisher#prime}).</li>
      * <li>Parsing, policy, canonical hash and event JSON of a sample request, without I/O.</li>
      * </ul>
      * Never throws: a failed priming call only means that call stays cold.
@@ -82,72 +75,44 @@ final class ClientPriming {
         // A few rounds, not one: the JIT compiles a method only after it ran often enough, and a snapshot of
         // compiled SDK code is what makes the first invocation after a restore as fast as a warm one.
         for (int round = 0; round < CHECKPOINT_PRIMING_ROUNDS; round++) {
-            primeClients();
+            primeRound();
         }
     }
 
-    private void primeClients() {
+    private void primeRound() {
         String cluster = configuration.accessPolicy().anyCluster() ? "eks-access-updater-priming"
                 : configuration.accessPolicy().allowedClusterNames().iterator().next();
-        primeMessagePath(cluster);
-        Map<String, AttributeValue> key = Map.of("clientRequestToken", AttributeValue.fromS(PRIMING_TOKEN));
-        primeQuietly(() -> dynamoDb.putItem(request -> request
-                .tableName(configuration.idempotencyTableName())
-                .item(key)
-                .conditionExpression("attribute_exists(clientRequestToken)")
-                .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)));
-        primeQuietly(() -> eks.describeAccessEntry(request -> request
-                .clusterName(cluster).principalArn(PRIMING_PRINCIPAL)));
-        // The answers the priming calls do not get (they fail or find nothing): their classes are loaded here.
-        primeQuietly(() -> PutItemResponse.builder().attributes(key).build()
-                .equalsBySdkFields(UpdateItemResponse.builder().attributes(key).build()));
-        primeQuietly(() -> GetItemResponse.builder().item(key).build()
-                .equalsBySdkFields(DescribeAccessEntryResponse.builder()
-                        .accessEntry(software.amazon.awssdk.services.eks.model.AccessEntry.builder()
-                                .clusterName(cluster).tags(Map.of()).build())
-                        .build()));
-        primeQuietly(() -> UpdateAccessEntryResponse.builder()
-                .accessEntry(software.amazon.awssdk.services.eks.model.AccessEntry.builder()
-                        .clusterName(cluster).principalArn(PRIMING_PRINCIPAL).kubernetesGroups("priming").build())
-                .build()
-                .equalsBySdkFields(UpdateAccessEntryRequest.builder().clusterName(cluster)
-                        .principalArn(PRIMING_PRINCIPAL).kubernetesGroups("priming").clientRequestToken("priming")
-                        .build()));
-        primeQuietly(() -> PutEventsResponse.builder().failedEntryCount(0)
-                .entries(PutEventsResultEntry.builder().eventId("priming").build()).build()
-                .equalsBySdkFields(PutEventsRequest.builder().entries(PutEventsRequestEntry.builder()
-                        .source("priming").detailType("priming").detail("{}").eventBusName("priming")
-                        .resources(List.of()).build()).build()));
-        primeQuietly(() -> eventBridge.putEvents(request -> request.entries(PutEventsRequestEntry.builder()
-                .source(configuration.eventSource())
-                .detailType(MALFORMED_DETAIL_TYPE)
-                .detail(MALFORMED_DETAIL)
-                .eventBusName(configuration.eventBusName())
-                .build())));
-        primeQuietly(() -> dynamoDb.updateItem(request -> request
-                .tableName(configuration.idempotencyTableName())
-                .key(key)
-                .conditionExpression("attribute_exists(clientRequestToken)")
-                .updateExpression("SET #status = :status")
-                .expressionAttributeNames(Map.of("#status", "status"))
-                .expressionAttributeValues(Map.of(":status", AttributeValue.fromS("PRIMING")))));
-        primeQuietly(() -> dynamoDb.getItem(request -> request
-                .tableName(configuration.idempotencyTableName()).key(key)));
+        Instant now = clock.instant();
+        CallBudget budget = new CallBudget(now.plus(Duration.ofMinutes(1)), clock);
+        ClaimResult.Held neverHeld = new ClaimResult.Held(PRIMING_TOKEN, "priming", PRIMING_OWNER,
+                budget.deadline(), null);
+        Lease neverLeased = new Lease(DynamoDbEntryLeases.key(cluster, PRIMING_PRINCIPAL), PRIMING_OWNER,
+                budget.deadline(), Map.of());
+        primeQuietly(() -> primeMessagePath(cluster, now));
+        primeQuietly(() -> claims.prime(PRIMING_TOKEN, budget));
+        primeQuietly(() -> accessEntries.describe(cluster, PRIMING_PRINCIPAL, budget));
+        primeQuietly(() -> claims.takeOver(new ClaimResult.AppliedLapsed(PRIMING_TOKEN, "priming"), PRIMING_OWNER,
+                budget));
+        primeQuietly(() -> publisher.prime(budget));
+        primeQuietly(() -> leases.release(neverLeased,
+                Map.of("priming", new GrantRecord(PRIMING_TOKEN, now.getEpochSecond(), now.getEpochSecond())), budget));
+        primeQuietly(() -> leases.release(neverLeased, Map.of(), budget));
+        primeQuietly(() -> claims.complete(neverHeld, budget));
+        primeQuietly(() -> claims.release(neverHeld, budget));
     }
 
-    private void primeMessagePath(String cluster) {
+    private void primeMessagePath(String cluster, Instant now) {
         String body = "{\"clusterName\":\"" + cluster + "\",\"principalArn\":\"" + PRIMING_PRINCIPAL + "\","
                 + "\"addKubernetesGroups\":[\"priming\"],\"clientRequestToken\":\"priming\","
                 + "\"metadata\":{\"ticket\":\"priming\"}}";
-        primeQuietly(() -> {
-            ParsedMessage parsed = messageProcessor.parse(new QueueMessage("priming", body, null, 1));
-            if (parsed instanceof ParsedMessage.Valid valid) {
-                CanonicalForm.hash(valid.request());
-            }
-            Instant now = clock.instant();
-            AccessEvents.accessEntryJson(new AccessEntry(cluster,
-                    PRIMING_PRINCIPAL, List.of("priming"), null, now, now, Map.of(), null, AccessEntry.STANDARD));
-        });
+        ParsedMessage parsed = messageProcessor.parse(QueueMessage.standard("priming", body, now));
+        if (parsed instanceof ParsedMessage.Valid valid) {
+            CanonicalForm.hash(valid.request());
+        }
+        AccessEntry entry = new AccessEntry(cluster, PRIMING_PRINCIPAL, List.of("priming"), null, now, now, Map.of(),
+                null, AccessEntry.STANDARD);
+        AccessEvents.recordedUpdate(AccessEvents.toJson(
+                AccessEvents.updated("priming", entry, entry, Map.of("ticket", "priming")).detail()));
     }
 
     /** Priming is best effort: nothing it meets may fail the checkpoint. */

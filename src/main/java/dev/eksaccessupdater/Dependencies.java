@@ -1,15 +1,20 @@
 package dev.eksaccessupdater;
 
-import dev.eksaccessupdater.dedup.DynamoDbIdempotencyStore;
+import dev.eksaccessupdater.dedup.DynamoDbClaims;
+import dev.eksaccessupdater.dedup.DynamoDbEntryLeases;
+import dev.eksaccessupdater.eks.AccessEntries;
 import dev.eksaccessupdater.eks.EksAccessEntries;
 import dev.eksaccessupdater.events.EventBridgePublisher;
 import dev.eksaccessupdater.observability.Observability;
 import dev.eksaccessupdater.processing.BatchProcessor;
+import dev.eksaccessupdater.processing.LeaseWait;
 import dev.eksaccessupdater.processing.MessageProcessor;
 import dev.eksaccessupdater.request.RequestParser;
 import java.time.Clock;
 import java.time.Duration;
+import dev.eksaccessupdater.time.CallTimeouts;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
@@ -28,8 +33,10 @@ import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
 public final class Dependencies {
 
     /** One attempt may not take longer than this; the SDK retries within {@link #API_CALL_TIMEOUT}. */
-    static final Duration API_CALL_ATTEMPT_TIMEOUT = Duration.ofSeconds(2);
-    static final Duration API_CALL_TIMEOUT = Duration.ofSeconds(5);
+    static final Duration API_CALL_ATTEMPT_TIMEOUT = CallTimeouts.ATTEMPT;
+    static final Duration API_CALL_TIMEOUT = CallTimeouts.CALL;
+    /** Until the time-bound grant settings land: MAX_GRANT_SECONDS' default (docs/contract.md section 6). */
+    private static final Duration MAX_GRANT = Duration.ofSeconds(7_776_000);
 
     private final BatchProcessor batchProcessor;
     private final ClientPriming priming;
@@ -53,18 +60,28 @@ public final class Dependencies {
         EventBridgeClient eventBridge = customized(EventBridgeClient.builder(), "eventbridge", customizer)
                 .httpClient(httpClient).overrideConfiguration(timeouts).build();
 
+        DynamoDbClaims claims = new DynamoDbClaims(dynamoDb, configuration.idempotencyTableName(),
+                configuration.idempotencyTtl());
+        DynamoDbEntryLeases leases = new DynamoDbEntryLeases(dynamoDb, configuration.idempotencyTableName(), MAX_GRANT);
+        AccessEntries accessEntries = Observability.timed(new EksAccessEntries(eks), configuration.metricsNamespace(),
+                clock);
+        EventBridgePublisher publisher = new EventBridgePublisher(eventBridge, configuration.eventBusName(),
+                configuration.eventSource());
         MessageProcessor messageProcessor = new MessageProcessor(
                 new RequestParser(),
                 configuration.accessPolicy(),
-                new DynamoDbIdempotencyStore(dynamoDb, configuration.idempotencyTableName(),
-                        configuration.idempotencyTtl()),
-                Observability.timed(new EksAccessEntries(eks), configuration.metricsNamespace(), clock),
-                Observability.timed(new EventBridgePublisher(eventBridge, configuration.eventBusName(),
-                        configuration.eventSource()), configuration.metricsNamespace(), clock),
-                clock);
-        this.batchProcessor = new BatchProcessor(messageProcessor, workerPool(configuration.maxConcurrency()),
+                claims,
+                leases,
+                accessEntries,
+                Observability.timed(publisher, configuration.metricsNamespace(), clock),
+                new LeaseWait(LeaseWait.Pause.SLEEP),
+                pool("access-change-side-call", 2 * configuration.maxConcurrency()),
+                () -> UUID.randomUUID().toString());
+        this.batchProcessor = new BatchProcessor(messageProcessor,
+                pool("access-change-worker", configuration.maxConcurrency()),
                 Observability.outcomeLog(configuration.metricsNamespace(), clock), clock);
-        this.priming = new ClientPriming(configuration, dynamoDb, eks, eventBridge, messageProcessor, clock);
+        this.priming = new ClientPriming(configuration, claims, leases, accessEntries, publisher, messageProcessor,
+                clock);
         configuration.warnings().forEach(warning -> Observability.initWarning(warning, clock));
     }
 
@@ -107,9 +124,13 @@ public final class Dependencies {
     }
 
 
-    private static ExecutorService workerPool(int maxConcurrency) {
-        return Executors.newFixedThreadPool(maxConcurrency, task -> {
-            Thread thread = new Thread(task, "access-change-worker");
+    /**
+     * Daemon threads, so that a lane still running when the handler answers never keeps a local JVM alive; in Lambda
+     * the environment is frozen instead, and its calls are cancelled ({@link dev.eksaccessupdater.time.CallBudget}).
+     */
+    private static ExecutorService pool(String name, int threads) {
+        return Executors.newFixedThreadPool(threads, task -> {
+            Thread thread = new Thread(task, name);
             thread.setDaemon(true);
             return thread;
         });

@@ -142,16 +142,21 @@ class AccessChangeFunctionTest {
     }
 
     @Test
-    void handleRequest_whenEventBridgeFailsAnEntry_retriesTheMessageAndLeavesNoClaim() {
+    void handleRequest_whenEventBridgeFailsAnEntry_yieldsTheAppliedClaimAndTheRetryPublishesItWithoutEks() {
         function.eventBridge().failNextEntries(1, "InternalFailure");
         SQSEvent event = EventLoader.loadSQSEvent("events/sqs-sns-wrapped.json");
 
         SQSBatchResponse response = function.handleRequest(event, null);
 
         assertThat(response.getBatchItemFailures()).hasSize(1);
-        assertThat(function.dynamoDb().scan(scan -> scan.tableName(function.tableName())).items()).isEmpty();
+        List<Map<String, AttributeValue>> items =
+                function.dynamoDb().scan(scan -> scan.tableName(function.tableName())).items();
+        assertThat(items).hasSize(1);
+        assertThat(items.get(0).get("status").s()).isEqualTo("APPLIED");
+        assertThat(items.get(0)).containsKeys("accessEntry", "eventDetail").doesNotContainKey("owner");
         assertThat(function.handleRequest(event, null).getBatchItemFailures()).isEmpty();
         assertThat(function.eventBridge().events("Access Entry Updated")).hasSize(1);
+        assertThat(function.eks().updateCount()).isEqualTo(1);
     }
 
     @Test

@@ -4,6 +4,8 @@ import dev.eksaccessupdater.failure.AccessChangeException;
 import dev.eksaccessupdater.failure.ReasonCode;
 import dev.eksaccessupdater.failure.RejectionException;
 import dev.eksaccessupdater.failure.RetryableException;
+import dev.eksaccessupdater.time.CallBudget;
+import dev.eksaccessupdater.time.CallTimeouts;
 import java.util.Objects;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
@@ -30,10 +32,11 @@ public final class EksAccessEntries implements AccessEntries {
     }
 
     @Override
-    public AccessEntry describe(String clusterName, String principalArn) {
+    public AccessEntry describe(String clusterName, String principalArn, CallBudget budget) {
         software.amazon.awssdk.services.eks.model.AccessEntry entry;
         try {
-            entry = eks.describeAccessEntry(request -> request.clusterName(clusterName).principalArn(principalArn))
+            entry = eks.describeAccessEntry(request -> request.clusterName(clusterName).principalArn(principalArn)
+                            .overrideConfiguration(CallTimeouts.within(budget, "EKS " + DESCRIBE)))
                     .accessEntry();
         } catch (SdkException e) {
             throw classify(DESCRIBE, e);
@@ -42,13 +45,14 @@ public final class EksAccessEntries implements AccessEntries {
     }
 
     @Override
-    public AccessEntry update(AccessEntryUpdate update) {
+    public AccessEntry update(AccessEntryUpdate update, CallBudget budget) {
         // UpdateAccessEntry replaces: whatever is left out is reset (SPEC 2.2), so groups are always sent, even [].
         UpdateAccessEntryRequest.Builder request = UpdateAccessEntryRequest.builder()
                 .clusterName(update.clusterName())
                 .principalArn(update.principalArn())
                 .kubernetesGroups(update.kubernetesGroups())
-                .clientRequestToken(update.eksClientRequestToken());
+                .clientRequestToken(update.eksClientRequestToken())
+                .overrideConfiguration(CallTimeouts.within(budget, "EKS " + UPDATE));
         if (update.username() != null) {
             request.username(update.username());
         }
@@ -56,7 +60,7 @@ public final class EksAccessEntries implements AccessEntries {
         try {
             entry = eks.updateAccessEntry(request.build()).accessEntry();
         } catch (SdkException e) {
-            throw classify(UPDATE, e);
+            throw classifyUpdate(e);
         }
         return toDomain(UPDATE, entry);
     }
@@ -89,6 +93,23 @@ public final class EksAccessEntries implements AccessEntries {
             return new RejectionException(ReasonCode.INVALID_REQUEST, "EKS " + operation + ": " + description, e);
         }
         return new RetryableException("EKS " + operation + " failed: " + description, e);
+    }
+
+    /**
+     * As {@link #classify}, and says whether the update may have been applied all the same. EKS checks a request
+     * before it changes anything, so a 4xx answer means "not applied" (docs/contract.md section 4.1, "Release") -
+     * but only when it answered the first attempt: after an earlier attempt timed out or got a 5xx, the entry may
+     * have been changed by that attempt, whatever the last one was told.
+     */
+    static AccessChangeException classifyUpdate(SdkException e) {
+        AccessChangeException classified = classify(UPDATE, e);
+        boolean firstAttemptRefused = e instanceof AwsServiceException service
+                && service.statusCode() >= 400 && service.statusCode() < 500
+                && Integer.valueOf(1).equals(e.numAttempts());
+        if (firstAttemptRefused) {
+            return classified;
+        }
+        return RetryableException.outcomeUnknown(classified.getMessage() + " (the update may have been applied)", e);
     }
 
     private static String explain(SdkException e) {

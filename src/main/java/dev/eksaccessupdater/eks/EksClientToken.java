@@ -1,14 +1,12 @@
 package dev.eksaccessupdater.eks;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import dev.eksaccessupdater.digest.Sha256;
+import java.util.List;
 
 /**
- * The {@code clientRequestToken} sent to EKS (SPEC section 2.2): derived from the request's token and hash,
- * so a retried apply of the same request sends the same EKS token, while a different request reusing an
- * expired token never replays EKS's answer to the old one. Always 68 characters, inside EKS's 33-126.
+ * The {@code clientRequestToken} sent to EKS (docs/contract.md section 2.2): derived from the request's token, its
+ * hash and the exact groups and username sent. One EKS token is therefore never sent with two parameter sets, and
+ * a retry that sends the same parameters sends the same token. Always 68 characters, inside EKS's 33-126.
  */
 public final class EksClientToken {
 
@@ -17,15 +15,20 @@ public final class EksClientToken {
     private EksClientToken() {
     }
 
-    public static String derive(String requestToken, String requestHash) {
-        try {
-            MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
-            sha256.update(requestToken.getBytes(StandardCharsets.UTF_8));
-            sha256.update((byte) 0);
-            sha256.update(requestHash.getBytes(StandardCharsets.UTF_8));
-            return PREFIX + HexFormat.of().formatHex(sha256.digest());
-        } catch (NoSuchAlgorithmException impossible) {
-            throw new IllegalStateException("every Java platform has SHA-256", impossible);
-        }
+    /**
+     * @param groups the groups sent, in any order (sorted here)
+     * @param username the username sent
+     */
+    public static String derive(String requestToken, String requestHash, List<String> groups, String username) {
+        List<String> sorted = groups.stream().sorted().distinct().toList();
+        StringBuilder text = new StringBuilder()
+                .append(requestToken).append('\0')
+                .append(requestHash).append('\0')
+                .append(sorted.size());
+        // Each value is length-prefixed, so no two parameter sets give the same text.
+        sorted.forEach(group -> text.append('\0').append(group.length()).append(':')
+                .append(group));
+        text.append('\0').append(username == null ? "-" : username.length() + ":" + username);
+        return PREFIX + Sha256.hex(text.toString());
     }
 }

@@ -27,25 +27,48 @@ public final class AccessEvents {
     }
 
     /**
-     * @param previous the entry as read before the update, or {@code null} when it was not read
+     * @param previous the entry as read under the lease before the update
      * @param metadata the request's metadata; {@code null} counts as empty
      */
     public static AccessEvent updated(String clientRequestToken, AccessEntry entry, AccessEntry previous,
                                       Map<String, String> metadata) {
         Objects.requireNonNull(clientRequestToken, "clientRequestToken");
         Objects.requireNonNull(entry, "entry");
+        Objects.requireNonNull(previous, "previous");
         Map<String, Object> detail = new LinkedHashMap<>();
         detail.put("clientRequestToken", clientRequestToken);
         detail.put("accessEntry", accessEntryMap(entry));
-        if (previous != null) {
-            Map<String, Object> before = new LinkedHashMap<>();
-            before.put("kubernetesGroups", previous.kubernetesGroups());
-            putIfKnown(before, "username", previous.username());
-            detail.put("previous", Collections.unmodifiableMap(before));
-        }
+        Map<String, Object> before = new LinkedHashMap<>();
+        before.put("kubernetesGroups", previous.kubernetesGroups());
+        putIfKnown(before, "username", previous.username());
+        detail.put("previous", Collections.unmodifiableMap(before));
         detail.put("metadata", metadata == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(metadata)));
-        List<String> resources = entry.accessEntryArn() == null ? List.of() : List.of(entry.accessEntryArn());
-        return new AccessEvent(AccessEvent.ACCESS_ENTRY_UPDATED, Collections.unmodifiableMap(detail), resources);
+        return new AccessEvent(AccessEvent.ACCESS_ENTRY_UPDATED, Collections.unmodifiableMap(detail),
+                resources(entry.accessEntryArn()));
+    }
+
+    /**
+     * The {@code Access Entry Updated} event recorded with an {@code APPLIED} claim, to be published unchanged by
+     * whoever finishes the claim.
+     *
+     * @param detailJson the detail as {@link #toJson} wrote it
+     */
+    @SuppressWarnings("unchecked")
+    public static AccessEvent recordedUpdate(String detailJson) {
+        Map<String, Object> detail;
+        try {
+            detail = JSON.std.mapFrom(detailJson);
+        } catch (IOException e) {
+            throw new UncheckedIOException("the recorded event detail is not JSON", e);
+        }
+        Object entry = detail.get("accessEntry");
+        Object arn = entry instanceof Map<?, ?> map ? map.get("accessEntryArn") : null;
+        return new AccessEvent(AccessEvent.ACCESS_ENTRY_UPDATED, Collections.unmodifiableMap(detail),
+                resources(arn instanceof String text ? text : null));
+    }
+
+    private static List<String> resources(String accessEntryArn) {
+        return accessEntryArn == null ? List.of() : List.of(accessEntryArn);
     }
 
     /**
@@ -80,7 +103,7 @@ public final class AccessEvents {
         return toJson(accessEntryMap(entry));
     }
 
-    static String toJson(Map<String, Object> value) {
+    public static String toJson(Map<String, Object> value) {
         try {
             return JSON.std.asString(value);
         } catch (IOException e) {

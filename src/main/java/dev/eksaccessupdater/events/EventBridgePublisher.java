@@ -1,6 +1,8 @@
 package dev.eksaccessupdater.events;
 
 import dev.eksaccessupdater.failure.RetryableException;
+import dev.eksaccessupdater.time.CallBudget;
+import dev.eksaccessupdater.time.CallTimeouts;
 import java.util.Objects;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
@@ -28,7 +30,7 @@ public final class EventBridgePublisher implements EventPublisher {
     }
 
     @Override
-    public void publish(AccessEvent event) {
+    public void publish(AccessEvent event, CallBudget budget) {
         PutEventsRequestEntry entry = PutEventsRequestEntry.builder()
                 .source(eventSource)
                 .detailType(event.detailType())
@@ -38,11 +40,28 @@ public final class EventBridgePublisher implements EventPublisher {
                 .build();
         PutEventsResponse response;
         try {
-            response = eventBridge.putEvents(request -> request.entries(entry));
+            response = eventBridge.putEvents(request -> request.entries(entry)
+                    .overrideConfiguration(CallTimeouts.within(budget, "EventBridge PutEvents")));
         } catch (SdkException e) {
             throw new RetryableException("EventBridge PutEvents failed: " + oneLine(e.getMessage()), e);
         }
         verify(event, response);
+    }
+
+    /**
+     * SnapStart priming: one {@code PutEvents} entry with the function's source whose {@code Detail} is not JSON.
+     * EventBridge refuses that entry ({@code MalformedDetail}), so nothing reaches the bus and the role needs no
+     * permission beyond the one it has.
+     */
+    public void prime(CallBudget budget) {
+        eventBridge.putEvents(request -> request
+                .entries(PutEventsRequestEntry.builder()
+                        .source(eventSource)
+                        .detailType("eks-access-updater priming")
+                        .detail("priming: not a JSON object")
+                        .eventBusName(eventBusName)
+                        .build())
+                .overrideConfiguration(CallTimeouts.within(budget, "EventBridge PutEvents (priming)")));
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.eksaccessupdater.events;
 
+import dev.eksaccessupdater.time.CallBudget;
+
 /**
  * The port to the event bus. {@code publish} returns only when the bus accepted the event: a partial
  * failure ({@code FailedEntryCount > 0}) is thrown as {@link dev.eksaccessupdater.failure.RetryableException}
@@ -8,5 +10,5 @@ package dev.eksaccessupdater.events;
  */
 public interface EventPublisher {
 
-    void publish(AccessEvent event);
+    void publish(AccessEvent event, CallBudget budget);
 }

@@ -1,5 +1,6 @@
 package dev.eksaccessupdater.observability;
 
+import dev.eksaccessupdater.time.CallBudget;
 import dev.eksaccessupdater.eks.AccessEntries;
 import dev.eksaccessupdater.eks.AccessEntry;
 import dev.eksaccessupdater.eks.AccessEntryUpdate;
@@ -20,13 +21,13 @@ final class TimedAccessEntries implements AccessEntries {
     }
 
     @Override
-    public AccessEntry describe(String clusterName, String principalArn) {
-        return timed("DescribeAccessEntry", () -> delegate.describe(clusterName, principalArn));
+    public AccessEntry describe(String clusterName, String principalArn, CallBudget budget) {
+        return timed("DescribeAccessEntry", () -> delegate.describe(clusterName, principalArn, budget));
     }
 
     @Override
-    public AccessEntry update(AccessEntryUpdate update) {
-        return timed("UpdateAccessEntry", () -> delegate.update(update));
+    public AccessEntry update(AccessEntryUpdate update, CallBudget budget) {
+        return timed("UpdateAccessEntry", () -> delegate.update(update, budget));
     }
 
     private AccessEntry timed(String operation, Supplier<AccessEntry> call) {

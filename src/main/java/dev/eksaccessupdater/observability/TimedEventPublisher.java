@@ -1,5 +1,6 @@
 package dev.eksaccessupdater.observability;
 
+import dev.eksaccessupdater.time.CallBudget;
 import dev.eksaccessupdater.events.AccessEvent;
 import dev.eksaccessupdater.events.EventPublisher;
 import java.util.function.LongSupplier;
@@ -18,9 +19,9 @@ final class TimedEventPublisher implements EventPublisher {
     }
 
     @Override
-    public void publish(AccessEvent event) {
+    public void publish(AccessEvent event, CallBudget budget) {
         CallTimer.time(metrics, EmfMetrics.EVENT_BRIDGE_LATENCY, "PutEvents", nanoTime, () -> {
-            delegate.publish(event);
+            delegate.publish(event, budget);
             return null;
         });
     }

@@ -1,9 +1,11 @@
 package dev.eksaccessupdater.processing;
 
+import dev.eksaccessupdater.time.CallBudget;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,11 +64,15 @@ public final class BatchProcessor {
         Instant start = clock.instant();
         List<ParsedMessage> parsed = messages.stream().map(messageProcessor::parse).toList();
         AtomicReferenceArray<MessageResult> results = new AtomicReferenceArray<>(messages.size());
+        CallBudget budget = new CallBudget(invocation.deadline(), clock);
         List<CompletableFuture<Void>> running = new ArrayList<>();
         for (List<Integer> lane : lanes(parsed)) {
-            running.add(CompletableFuture.runAsync(() -> runLane(parsed, lane, invocation, results), executor));
+            running.add(CompletableFuture.runAsync(() -> runLane(parsed, lane, invocation, budget, results), executor));
         }
         awaitUntil(invocation.deadline().minus(RESPONSE_MARGIN), running);
+        // Whatever still runs makes no further call: Lambda may freeze this environment as soon as we answer, and a
+        // call resumed after a thaw could undo a newer change to the entry with no claim or lease held.
+        budget.cancel();
 
         List<MessageResult> ordered = new ArrayList<>(messages.size());
         for (int index = 0; index < messages.size(); index++) {
@@ -82,10 +88,13 @@ public final class BatchProcessor {
         return batch;
     }
 
-    private void runLane(List<ParsedMessage> batch, List<Integer> lane, Invocation invocation,
+    private void runLane(List<ParsedMessage> batch, List<Integer> lane, Invocation invocation, CallBudget budget,
                          AtomicReferenceArray<MessageResult> results) {
         String failedGroup = null;
         for (int index : lane) {
+            if (budget.isCancelled()) {
+                return;
+            }
             ParsedMessage parsed = batch.get(index);
             QueueMessage message = parsed.message();
             Instant start = clock.instant();
@@ -96,7 +105,7 @@ public final class BatchProcessor {
             } else if (start.isAfter(invocation.deadline().minus(SAFETY_MARGIN))) {
                 result = unprocessed(parsed, "too little of the invocation was left to start it", start);
             } else {
-                result = processOne(parsed, invocation, start);
+                result = processOne(parsed, budget, start);
             }
             if (message.isFifo() && result.outcome().isRetry()) {
                 failedGroup = message.messageGroupId();
@@ -106,10 +115,10 @@ public final class BatchProcessor {
         }
     }
 
-    private MessageResult processOne(ParsedMessage parsed, Invocation invocation, Instant start) {
+    private MessageResult processOne(ParsedMessage parsed, CallBudget budget, Instant start) {
         Outcome outcome;
         try {
-            outcome = messageProcessor.process(parsed, invocation);
+            outcome = messageProcessor.process(parsed, budget);
         } catch (RuntimeException bug) {
             // A defect must not fail the whole batch: this message is retried and, if it keeps failing, ends in
             // the dead-letter queue where an operator sees it.
@@ -123,24 +132,53 @@ public final class BatchProcessor {
                 Duration.between(start, clock.instant()));
     }
 
-    /** The positions of the messages per lane, each lane in delivery order. */
+    /**
+     * The positions of the messages per lane, each lane in delivery order. On a FIFO queue a lane is a message
+     * group; on a standard queue, messages that share an access entry or a token share a lane.
+     */
     private static List<List<Integer>> lanes(List<ParsedMessage> batch) {
-        Map<String, List<Integer>> lanes = new LinkedHashMap<>();
+        int[] laneOf = new int[batch.size()];
+        Map<String, Integer> firstWithKey = new HashMap<>();
         for (int index = 0; index < batch.size(); index++) {
-            lanes.computeIfAbsent(laneKey(batch.get(index)), ignored -> new ArrayList<>()).add(index);
+            laneOf[index] = index;
+            for (String key : laneKeys(batch.get(index))) {
+                Integer earlier = firstWithKey.putIfAbsent(key, index);
+                if (earlier != null) {
+                    join(laneOf, earlier, index);
+                }
+            }
+        }
+        Map<Integer, List<Integer>> lanes = new LinkedHashMap<>();
+        for (int index = 0; index < batch.size(); index++) {
+            lanes.computeIfAbsent(root(laneOf, index), ignored -> new ArrayList<>()).add(index);
         }
         return List.copyOf(lanes.values());
     }
 
-    private static String laneKey(ParsedMessage parsed) {
+    private static List<String> laneKeys(ParsedMessage parsed) {
         QueueMessage message = parsed.message();
         if (message.isFifo()) {
-            return "group " + message.messageGroupId();
+            return List.of("group " + message.messageGroupId());
         }
         if (parsed instanceof ParsedMessage.Valid valid) {
-            return "entry " + valid.request().clusterName() + " " + valid.request().principalArn();
+            return List.of("entry " + valid.request().clusterName() + "\n" + valid.request().principalArn(),
+                    "token " + valid.request().clientRequestToken());
         }
-        return "message " + message.messageId();
+        return List.of();
+    }
+
+    /** Union-find over message positions: the lane of a message is its root. */
+    private static void join(int[] laneOf, int first, int second) {
+        int firstRoot = root(laneOf, first);
+        int secondRoot = root(laneOf, second);
+        laneOf[Math.max(firstRoot, secondRoot)] = Math.min(firstRoot, secondRoot);
+    }
+
+    private static int root(int[] laneOf, int index) {
+        while (laneOf[index] != index) {
+            index = laneOf[index];
+        }
+        return index;
     }
 
     private void awaitUntil(Instant deadline, List<CompletableFuture<Void>> running) {

@@ -1,11 +1,16 @@
 package dev.eksaccessupdater.processing;
 
+import dev.eksaccessupdater.dedup.AppliedRecord;
 import dev.eksaccessupdater.dedup.ClaimResult;
-import dev.eksaccessupdater.dedup.IdempotencyStore;
+import dev.eksaccessupdater.dedup.ClaimStatus;
+import dev.eksaccessupdater.dedup.Claims;
+import dev.eksaccessupdater.dedup.EntryLeases;
+import dev.eksaccessupdater.dedup.Lease;
 import dev.eksaccessupdater.eks.AccessEntries;
 import dev.eksaccessupdater.eks.AccessEntry;
 import dev.eksaccessupdater.eks.AccessEntryUpdate;
 import dev.eksaccessupdater.eks.EksClientToken;
+import dev.eksaccessupdater.events.AccessEvent;
 import dev.eksaccessupdater.events.AccessEvents;
 import dev.eksaccessupdater.events.EventPublisher;
 import dev.eksaccessupdater.failure.ReasonCode;
@@ -14,35 +19,53 @@ import dev.eksaccessupdater.failure.RetryableException;
 import dev.eksaccessupdater.policy.AccessPolicy;
 import dev.eksaccessupdater.request.AccessChangeRequest;
 import dev.eksaccessupdater.request.CanonicalForm;
-import dev.eksaccessupdater.request.GroupChange;
 import dev.eksaccessupdater.request.InvalidMessageException;
 import dev.eksaccessupdater.request.RequestParser;
 import dev.eksaccessupdater.request.RequestSummary;
-import java.time.Clock;
+import dev.eksaccessupdater.time.CallBudget;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 
 /**
- * The per-message flow of SPEC section 1, one method per step: {@link #parse} (1), then {@link #process}:
- * claim (2), apply (3), publish (4), complete (5). EKS is never called without holding the claim, and the
- * claim is never completed before the event is published.
+ * The per-message flow of docs/contract.md section 1, one method per step: {@link #parse} (1), then
+ * {@link #process}: claim (2) beside lease (3), read (4), apply (5), record (6), publish (7) beside the lease's
+ * release, complete (8). EKS is never called without holding both the claim and the lease; a change EKS accepted
+ * is never recomputed (a redelivery publishes what was recorded); a claim is never completed before its event is
+ * published.
  */
 public final class MessageProcessor {
 
     private final RequestParser parser;
     private final AccessPolicy policy;
-    private final IdempotencyStore idempotencyStore;
+    private final Claims claims;
+    private final EntryLeases leases;
     private final AccessEntries accessEntries;
     private final EventPublisher eventPublisher;
-    private final Clock clock;
+    private final LeaseWait leaseWait;
+    private final Executor sideCalls;
+    private final Supplier<String> owners;
 
-    public MessageProcessor(RequestParser parser, AccessPolicy policy, IdempotencyStore idempotencyStore,
-                            AccessEntries accessEntries, EventPublisher eventPublisher, Clock clock) {
+    /**
+     * @param sideCalls runs the calls that go beside the main path (the lease beside the claim, its release beside
+     *     the publish); not the batch's lane pool, whose threads wait for them
+     * @param owners a fresh, unguessable id for every message attempt
+     */
+    public MessageProcessor(RequestParser parser, AccessPolicy policy, Claims claims, EntryLeases leases,
+                            AccessEntries accessEntries, EventPublisher eventPublisher, LeaseWait leaseWait,
+                            Executor sideCalls, Supplier<String> owners) {
         this.parser = parser;
         this.policy = policy;
-        this.idempotencyStore = idempotencyStore;
+        this.claims = claims;
+        this.leases = leases;
         this.accessEntries = accessEntries;
         this.eventPublisher = eventPublisher;
-        this.clock = clock;
+        this.leaseWait = leaseWait;
+        this.sideCalls = sideCalls;
+        this.owners = owners;
     }
 
     /** Step 1: parse and validate the body and check the request against policy. No I/O. */
@@ -61,81 +84,21 @@ public final class MessageProcessor {
         return new ParsedMessage.Valid(message, request);
     }
 
-    /** Steps 2-5 for one parsed message. Throws nothing that an adapter classified. */
-    public Outcome process(ParsedMessage parsed, Invocation invocation) {
+    /** Steps 2-8 for one parsed message. Throws nothing that an adapter classified. */
+    public Outcome process(ParsedMessage parsed, CallBudget budget) {
         if (parsed instanceof ParsedMessage.Invalid invalid) {
-            return reject(invalid.message(), invalid.summary(), invalid.reason());
+            return reject(invalid.message(), invalid.summary(), invalid.reason(), budget);
         }
         ParsedMessage.Valid valid = (ParsedMessage.Valid) parsed;
-        AccessChangeRequest request = valid.request();
-        String requestHash = CanonicalForm.hash(request);
-        ClaimResult claim;
-        try {
-            claim = idempotencyStore.claim(request.clientRequestToken(), requestHash, clock.instant(),
-                    invocation.deadline());
-        } catch (RetryableException unavailable) {
-            return new Outcome.Retry(unavailable.getMessage());
-        }
-        if (claim instanceof ClaimResult.Completed completed) {
-            if (completed.requestHash().equals(requestHash)) {
-                return new Outcome.Duplicate();
-            }
-            return reject(valid.message(), request.summary(), new RejectionException(ReasonCode.TOKEN_CONFLICT,
-                    "clientRequestToken was already used for a different request"));
-        }
-        if (claim instanceof ClaimResult.InProgress) {
-            return new Outcome.Retry("clientRequestToken is being processed by another invocation");
-        }
-        return applyClaimed(valid.message(), request, (ClaimResult.Acquired) claim);
-    }
-
-    private Outcome applyClaimed(QueueMessage message, AccessChangeRequest request, ClaimResult.Acquired claim) {
-        boolean completed = false;
-        try {
-            AppliedChange change = apply(request, claim.requestHash());
-            eventPublisher.publish(AccessEvents.updated(request.clientRequestToken(), change.updated(),
-                    change.previous(), request.metadata()));
-            idempotencyStore.complete(claim, AccessEvents.accessEntryJson(change.updated()), clock.instant());
-            completed = true;
-            return new Outcome.Applied(change.updated());
-        } catch (RejectionException rejection) {
-            return reject(message, request.summary(), rejection);
-        } catch (RetryableException transientFailure) {
-            return new Outcome.Retry(transientFailure.getMessage());
-        } finally {
-            if (!completed) {
-                release(claim);
-            }
-        }
-    }
-
-    /** Step 3. Reads the entry first unless the request gives both groups and username (SPEC section 2.2). */
-    private AppliedChange apply(AccessChangeRequest request, String requestHash) {
-        String eksToken = EksClientToken.derive(request.clientRequestToken(), requestHash);
-        if (request.isComplete()) {
-            GroupChange.Replace groups = (GroupChange.Replace) request.groupChange();
-            AccessEntry updated = accessEntries.update(new AccessEntryUpdate(request.clusterName(),
-                    request.principalArn(), List.copyOf(groups.groups()), request.username(), eksToken));
-            return new AppliedChange(updated, null);
-        }
-        AccessEntry current = accessEntries.describe(request.clusterName(), request.principalArn());
-        // An entry read without a type predates entry types, when every entry was STANDARD.
-        if (current.type() != null && !AccessEntry.STANDARD.equals(current.type())) {
-            throw new RejectionException(ReasonCode.UNSUPPORTED_ENTRY_TYPE, "access entry type is " + current.type()
-                    + ", not STANDARD: EKS allows neither custom groups nor custom usernames on it");
-        }
-        List<String> groups = List.copyOf(request.groupChange().applyTo(current.kubernetesGroups()));
-        String username = request.keepsUsername() ? current.username() : request.username();
-        AccessEntry updated = accessEntries.update(new AccessEntryUpdate(request.clusterName(),
-                request.principalArn(), groups, username, eksToken));
-        return new AppliedChange(updated, current);
+        return new Attempt(valid.message(), valid.request(), owners.get(), budget).run();
     }
 
     /** A rejection must be seen: if its event cannot be published, the message is retried instead. */
-    private Outcome reject(QueueMessage message, RequestSummary summary, RejectionException rejection) {
+    private Outcome reject(QueueMessage message, RequestSummary summary, RejectionException rejection,
+                           CallBudget budget) {
         try {
             eventPublisher.publish(AccessEvents.rejected(summary.clientRequestToken(), message.messageId(), summary,
-                    rejection.reasonCode(), rejection.getMessage()));
+                    rejection.reasonCode(), rejection.getMessage()), budget);
         } catch (RetryableException unpublished) {
             return new Outcome.Retry("could not publish the rejection (" + rejection.reasonCode() + "): "
                     + unpublished.getMessage());
@@ -143,14 +106,234 @@ public final class MessageProcessor {
         return new Outcome.Rejected(rejection.reasonCode(), rejection.getMessage());
     }
 
-    private void release(ClaimResult.Acquired claim) {
-        try {
-            idempotencyStore.release(claim);
-        } catch (RetryableException unavailable) {
-            // The claim lapses by itself at inProgressUntil, the end of this invocation.
+    /** One attempt at one valid request: what it holds (claim, lease) and the steps it takes with them. */
+    private final class Attempt {
+
+        private final QueueMessage message;
+        private final AccessChangeRequest request;
+        private final String requestHash;
+        private final String owner;
+        private final CallBudget budget;
+
+        Attempt(QueueMessage message, AccessChangeRequest request, String owner, CallBudget budget) {
+            this.message = message;
+            this.request = request;
+            this.requestHash = CanonicalForm.hash(request);
+            this.owner = owner;
+            this.budget = budget;
+        }
+
+        Outcome run() {
+            // Steps 2 and 3 go together; the lease is given back when the claim leaves nothing to apply.
+            CompletableFuture<Optional<Lease>> leaseTaken = CompletableFuture.supplyAsync(this::tryLease, sideCalls);
+            ClaimResult claim;
+            try {
+                claim = claim();
+            } catch (RetryableException unavailable) {
+                giveBack(leaseTaken);
+                return new Outcome.Retry(unavailable.getMessage());
+            }
+            if (!(claim instanceof ClaimResult.Held held)) {
+                giveBack(leaseTaken);
+                return resolveWithoutEks(claim);
+            }
+            Lease lease;
+            try {
+                lease = lease(leaseTaken);
+            } catch (RetryableException unavailable) {
+                releaseClaim(held);
+                return new Outcome.Retry(unavailable.getMessage());
+            }
+            if (lease == null) {
+                releaseClaim(held);
+                return new Outcome.Retry("the access entry's lease stayed held by another invocation");
+            }
+            return readApplyAndRecord(held, lease);
+        }
+
+        /** Step 2: one conditional write of the token. */
+        private ClaimResult claim() {
+            return claims.claim(request.clientRequestToken(), requestHash, owner, budget);
+        }
+
+        /** Step 3, first try: beside the claim. */
+        private Optional<Lease> tryLease() {
+            return leases.acquire(request.clusterName(), request.principalArn(), owner, budget);
+        }
+
+        /** Step 3: the lease taken beside the claim, or, when another attempt held it, waited for; {@code null}: gave up. */
+        private Lease lease(CompletableFuture<Optional<Lease>> leaseTaken) {
+            Optional<Lease> first = join(leaseTaken);
+            if (first.isPresent()) {
+                return first.get();
+            }
+            return leaseWait.await(this::tryLease, budget);
+        }
+
+        /** A claim that is not this attempt's to apply: a duplicate, a conflict, a live claim elsewhere, or a takeover. */
+        private Outcome resolveWithoutEks(ClaimResult claim) {
+            boolean sameRequest = claim.requestHash().equals(requestHash);
+            if (claim instanceof ClaimResult.Completed && sameRequest) {
+                return new Outcome.Duplicate();
+            }
+            boolean conflict = claim instanceof ClaimResult.Completed
+                    || claim instanceof ClaimResult.AppliedLapsed && !sameRequest
+                    || claim instanceof ClaimResult.HeldElsewhere elsewhere
+                    && elsewhere.status() == ClaimStatus.APPLIED && !sameRequest;
+            if (conflict) {
+                return reject(message, request.summary(), new RejectionException(ReasonCode.TOKEN_CONFLICT,
+                        "clientRequestToken was already used for a different request"), budget);
+            }
+            if (claim instanceof ClaimResult.AppliedLapsed lapsed) {
+                return finishRecorded(lapsed);
+            }
+            return new Outcome.Retry("clientRequestToken is being processed by another invocation");
+        }
+
+        /** A change EKS accepted in an earlier attempt: its recorded event is published, EKS is not called. */
+        private Outcome finishRecorded(ClaimResult.AppliedLapsed lapsed) {
+            ClaimResult.Held held;
+            try {
+                held = claims.takeOver(lapsed, owner, budget);
+            } catch (RetryableException takenOrUnavailable) {
+                return new Outcome.Retry(takenOrUnavailable.getMessage());
+            }
+            return publishAndComplete(held, AccessEvents.recordedUpdate(held.recorded().eventDetailJson()));
+        }
+
+        /** Steps 4-8, holding the claim and the lease. */
+        private Outcome readApplyAndRecord(ClaimResult.Held held, Lease lease) {
+            AccessEntry current;
+            AccessEntry updated;
+            try {
+                current = read();
+                updated = apply(current);
+            } catch (RejectionException refused) {
+                // EKS refused before changing anything (or nothing was sent): the outcome is known.
+                releaseLease(lease);
+                return rejectClaimed(held, refused);
+            } catch (RetryableException failed) {
+                if (failed.outcomeUnknown()) {
+                    // The update may have been applied: claim and lease lapse, nothing is recomputed before then.
+                    return new Outcome.Retry(failed.getMessage());
+                }
+                releaseLease(lease);
+                releaseClaim(held);
+                return new Outcome.Retry(failed.getMessage());
+            }
+            AccessEvent event = AccessEvents.updated(request.clientRequestToken(), updated, current, request.metadata());
+            ClaimResult.Held recorded;
+            try {
+                recorded = record(held, updated, event);
+            } catch (RetryableException unrecorded) {
+                // EKS changed the entry but the claim does not say so: both lapse, so no one recomputes meanwhile.
+                return new Outcome.Retry(unrecorded.getMessage());
+            }
+            CompletableFuture<Void> released = CompletableFuture.runAsync(() -> releaseLease(lease), sideCalls);
+            Outcome outcome = publishAndComplete(recorded, event);
+            join(released);
+            return outcome;
+        }
+
+        /** Step 4: the entry as it is now, under the lease. Only STANDARD entries take groups and usernames. */
+        private AccessEntry read() {
+            AccessEntry current = accessEntries.describe(request.clusterName(), request.principalArn(), budget);
+            // An entry read without a type predates entry types, when every entry was STANDARD.
+            if (current.type() != null && !AccessEntry.STANDARD.equals(current.type())) {
+                throw new RejectionException(ReasonCode.UNSUPPORTED_ENTRY_TYPE, "access entry type is "
+                        + current.type() + ", not STANDARD: EKS allows neither custom groups nor custom usernames on it");
+            }
+            return current;
+        }
+
+        /** Step 5: both groups and username, always, so nothing is reset by omission (section 2.2). */
+        private AccessEntry apply(AccessEntry current) {
+            List<String> groups = List.copyOf(request.groupChange().applyTo(current.kubernetesGroups()));
+            String username = request.keepsUsername() ? current.username() : request.username();
+            String eksToken = EksClientToken.derive(request.clientRequestToken(), requestHash, groups, username);
+            return accessEntries.update(new AccessEntryUpdate(request.clusterName(), request.principalArn(), groups,
+                    username, eksToken), budget);
+        }
+
+        /** Step 6: the claim becomes APPLIED with the event, so that no later attempt recomputes the change. */
+        private ClaimResult.Held record(ClaimResult.Held held, AccessEntry updated, AccessEvent event) {
+            return claims.record(held, new AppliedRecord(AccessEvents.accessEntryJson(updated),
+                    AccessEvents.toJson(event.detail())), budget);
+        }
+
+        /** Steps 7 and 8. A publish failure yields the claim, so the next delivery publishes the recorded event. */
+        private Outcome publishAndComplete(ClaimResult.Held held, AccessEvent event) {
+            try {
+                eventPublisher.publish(event, budget);
+            } catch (RetryableException unpublished) {
+                yieldClaim(held);
+                return new Outcome.Retry(unpublished.getMessage());
+            }
+            try {
+                claims.complete(held, budget);
+            } catch (RetryableException uncompleted) {
+                // Published but not completed: a later delivery takes the APPLIED claim over and publishes again.
+                return new Outcome.Retry(uncompleted.getMessage());
+            }
+            return new Outcome.Applied();
+        }
+
+        /** An IN_PROGRESS claim whose change EKS refused (or never saw): published as rejected, then released. */
+        private Outcome rejectClaimed(ClaimResult.Held held, RejectionException rejection) {
+            Outcome outcome = reject(message, request.summary(), rejection, budget);
+            releaseClaim(held);
+            return outcome;
+        }
+
+        private void giveBack(CompletableFuture<Optional<Lease>> leaseTaken) {
+            Optional<Lease> lease;
+            try {
+                lease = join(leaseTaken);
+            } catch (RetryableException notTaken) {
+                return;
+            }
+            lease.ifPresent(this::releaseLease);
+        }
+
+        /** A lease that cannot be released lapses at the end of the invocation. */
+        private void releaseLease(Lease lease) {
+            try {
+                leases.release(lease, lease.grants(), budget);
+            } catch (RetryableException lapses) {
+                // It lapses at inProgressUntil, the end of this invocation.
+            }
+        }
+
+        /** Only for an IN_PROGRESS claim whose request certainly did not change the entry. */
+        private void releaseClaim(ClaimResult.Held held) {
+            try {
+                claims.release(held, budget);
+            } catch (RetryableException lapses) {
+                // It lapses at inProgressUntil, the end of this invocation: safe, only slower.
+            }
+        }
+
+        private void yieldClaim(ClaimResult.Held held) {
+            try {
+                claims.yield(held, budget);
+            } catch (RetryableException lapses) {
+                // It lapses at inProgressUntil, the end of this invocation.
+            }
         }
     }
 
-    private record AppliedChange(AccessEntry updated, AccessEntry previous) {
+    /** The side call's result; its own exceptions come out as they were thrown. */
+    private static <T> T join(CompletableFuture<T> future) {
+        try {
+            return future.join();
+        } catch (CompletionException wrapped) {
+            if (wrapped.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (wrapped.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw wrapped;
+        }
     }
 }

@@ -1,6 +1,5 @@
 package dev.eksaccessupdater.processing;
 
-import dev.eksaccessupdater.eks.AccessEntry;
 import dev.eksaccessupdater.failure.ReasonCode;
 
 /** How one message ended (SPEC section 3): exactly one of these, nothing dropped silently. */
@@ -14,8 +13,8 @@ public sealed interface Outcome {
         return this instanceof Retry;
     }
 
-    /** EKS returned the updated entry, its event is published and the token completed. */
-    record Applied(AccessEntry accessEntry) implements Outcome {
+    /** EKS returned the updated entry (now or in an earlier attempt), its event is published and the token completed. */
+    record Applied() implements Outcome {
         @Override
         public String name() {
             return "APPLIED";

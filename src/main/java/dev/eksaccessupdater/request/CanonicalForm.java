@@ -1,15 +1,12 @@
 package dev.eksaccessupdater.request;
 
+import dev.eksaccessupdater.digest.Sha256;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Collection;
-import java.util.HexFormat;
 
 /**
  * The canonical form of a request and its SHA-256 (SPEC section 2.1).
@@ -30,7 +27,7 @@ public final class CanonicalForm {
 
     /** Lower-case hex SHA-256 of the canonical form: equal for the same request however it was written. */
     public static String hash(AccessChangeRequest request) {
-        return HexFormat.of().formatHex(sha256(text(request).getBytes(StandardCharsets.UTF_8)));
+        return Sha256.hex(text(request));
     }
 
     /** The canonical form as JSON text. */
@@ -68,13 +65,5 @@ public final class CanonicalForm {
             json.writeString(group);
         }
         json.writeEndArray();
-    }
-
-    private static byte[] sha256(byte[] bytes) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(bytes);
-        } catch (NoSuchAlgorithmException impossible) {
-            throw new IllegalStateException("every Java platform provides SHA-256", impossible);
-        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.eksaccessupdater.eks;
 
+import dev.eksaccessupdater.testing.TestBudgets;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -57,7 +58,7 @@ class EksAccessEntriesTest {
 
     @Test
     void describe_whenEntryExists_returnsEveryField() {
-        AccessEntry entry = accessEntries.describe(CLUSTER, ROLE);
+        AccessEntry entry = accessEntries.describe(CLUSTER, ROLE, TestBudgets.aMinute());
 
         assertThat(entry.clusterName()).isEqualTo(CLUSTER);
         assertThat(entry.principalArn()).isEqualTo(ROLE);
@@ -73,7 +74,7 @@ class EksAccessEntriesTest {
 
     @Test
     void describe_whenCalled_sendsPrincipalArnAsOnePercentEncodedSegment() {
-        accessEntries.describe(CLUSTER, ROLE);
+        accessEntries.describe(CLUSTER, ROLE, TestBudgets.aMinute());
 
         RecordedRequest request = eks.requests().get(0);
         assertThat(request.operation()).isEqualTo(EksStandIn.DESCRIBE);
@@ -88,7 +89,7 @@ class EksAccessEntriesTest {
         clock.advance(Duration.ofMinutes(5));
 
         AccessEntry updated = accessEntries.update(
-                new AccessEntryUpdate(CLUSTER, ROLE, List.of("viewers", "team-a"), "ops:{{SessionName}}", TOKEN));
+                new AccessEntryUpdate(CLUSTER, ROLE, List.of("viewers", "team-a"), "ops:{{SessionName}}", TOKEN), TestBudgets.aMinute());
 
         RecordedRequest request = eks.requests().get(0);
         assertThat(request.method()).isEqualTo("POST");
@@ -106,7 +107,7 @@ class EksAccessEntriesTest {
 
     @Test
     void update_whenUsernameNull_leavesItOutAndEksResetsItToTheDefault() {
-        AccessEntry updated = accessEntries.update(new AccessEntryUpdate(CLUSTER, ROLE, List.of(), null, TOKEN));
+        AccessEntry updated = accessEntries.update(new AccessEntryUpdate(CLUSTER, ROLE, List.of(), null, TOKEN), TestBudgets.aMinute());
 
         assertThat(eks.requests().get(0).body()).containsOnlyKeys("kubernetesGroups", "clientRequestToken");
         assertThat(updated.username()).isEqualTo("arn:aws:sts::111122223333:assumed-role/Admin+Team/{{SessionName}}");
@@ -115,7 +116,7 @@ class EksAccessEntriesTest {
     @Test
     void update_whenGroupsEmpty_sendsAnEmptyListRatherThanNothing() {
         AccessEntry updated = accessEntries.update(
-                new AccessEntryUpdate(CLUSTER, ROLE, List.of(), "ops:{{SessionName}}", TOKEN));
+                new AccessEntryUpdate(CLUSTER, ROLE, List.of(), "ops:{{SessionName}}", TOKEN), TestBudgets.aMinute());
 
         assertThat(eks.requests().get(0).rawBody()).contains("\"kubernetesGroups\":[]");
         assertThat(updated.kubernetesGroups()).isEmpty();
@@ -124,7 +125,7 @@ class EksAccessEntriesTest {
     @Test
     void describe_whenEntryMissing_rejectsWithNotFound() {
         RejectionException rejection = catchThrowableOfType(RejectionException.class,
-                () -> accessEntries.describe(CLUSTER, "arn:aws:iam::111122223333:role/unknown"));
+                () -> accessEntries.describe(CLUSTER, "arn:aws:iam::111122223333:role/unknown", TestBudgets.aMinute()));
 
         assertThat(rejection.reasonCode()).isEqualTo(ReasonCode.NOT_FOUND);
         assertThat(rejection).hasMessageStartingWith("EKS DescribeAccessEntry: ResourceNotFoundException (HTTP 404): ")
@@ -134,7 +135,7 @@ class EksAccessEntriesTest {
     @Test
     void update_whenClusterMissing_rejectsWithNotFound() {
         RejectionException rejection = catchThrowableOfType(RejectionException.class, () -> accessEntries.update(
-                new AccessEntryUpdate("other-cluster", ROLE, List.of(), null, TOKEN)));
+                new AccessEntryUpdate("other-cluster", ROLE, List.of(), null, TOKEN), TestBudgets.aMinute()));
 
         assertThat(rejection.reasonCode()).isEqualTo(ReasonCode.NOT_FOUND);
         assertThat(rejection).hasMessageContaining("No cluster found for name: other-cluster");
@@ -143,7 +144,7 @@ class EksAccessEntriesTest {
     @Test
     void update_whenGroupStartsWithSystem_rejectsWithInvalidParameterCarryingEksMessage() {
         RejectionException rejection = catchThrowableOfType(RejectionException.class, () -> accessEntries.update(
-                new AccessEntryUpdate(CLUSTER, ROLE, List.of("system:masters"), null, TOKEN)));
+                new AccessEntryUpdate(CLUSTER, ROLE, List.of("system:masters"), null, TOKEN), TestBudgets.aMinute()));
 
         assertThat(rejection.reasonCode()).isEqualTo(ReasonCode.INVALID_PARAMETER);
         assertThat(rejection).hasMessage("EKS UpdateAccessEntry: InvalidParameterException (HTTP 400): The kubernetes"
@@ -155,7 +156,7 @@ class EksAccessEntriesTest {
         eks.putCluster(new Cluster("legacy", "111122223333", null, EksStandIn.CONFIG_MAP));
 
         RejectionException rejection = catchThrowableOfType(RejectionException.class, () -> accessEntries.update(
-                new AccessEntryUpdate("legacy", ROLE, List.of(), null, TOKEN)));
+                new AccessEntryUpdate("legacy", ROLE, List.of(), null, TOKEN), TestBudgets.aMinute()));
 
         assertThat(rejection.reasonCode()).isEqualTo(ReasonCode.INVALID_REQUEST);
         assertThat(rejection).hasMessageContaining("authentication mode");
@@ -171,7 +172,7 @@ class EksAccessEntriesTest {
         eks.failNext(ROLE, 1, errorType, status);
 
         RejectionException rejection = catchThrowableOfType(RejectionException.class, () -> accessEntries.update(
-                new AccessEntryUpdate(CLUSTER, ROLE, List.of("viewers"), null, TOKEN)));
+                new AccessEntryUpdate(CLUSTER, ROLE, List.of("viewers"), null, TOKEN), TestBudgets.aMinute()));
 
         assertThat(rejection.reasonCode()).isEqualTo(expected);
         assertThat(rejection).hasMessageContaining(errorType);
@@ -190,7 +191,7 @@ class EksAccessEntriesTest {
         eks.failNext(ROLE, 1, errorType, status);
 
         assertThatThrownBy(() -> accessEntries.update(
-                new AccessEntryUpdate(CLUSTER, ROLE, List.of("viewers"), null, TOKEN)))
+                new AccessEntryUpdate(CLUSTER, ROLE, List.of("viewers"), null, TOKEN), TestBudgets.aMinute()))
                 .isInstanceOf(RetryableException.class)
                 .hasMessageStartingWith("EKS UpdateAccessEntry failed: " + errorType + " (HTTP " + status + "): ")
                 .hasMessageNotContaining(StandInClients.SECRET_ACCESS_KEY);
@@ -202,7 +203,7 @@ class EksAccessEntriesTest {
     void describe_whenEksAnswersTransientError_isRetryable(String errorType, int status) {
         eks.failNext(ROLE, 1, errorType, status);
 
-        assertThatThrownBy(() -> accessEntries.describe(CLUSTER, ROLE))
+        assertThatThrownBy(() -> accessEntries.describe(CLUSTER, ROLE, TestBudgets.aMinute()))
                 .isInstanceOf(RetryableException.class)
                 .hasMessageStartingWith("EKS DescribeAccessEntry failed: " + errorType);
     }
@@ -212,7 +213,7 @@ class EksAccessEntriesTest {
         eks.failNextOperation(EksStandIn.UPDATE, 1, "InvalidParameterException", 400, "x".repeat(5_000));
 
         RejectionException rejection = catchThrowableOfType(RejectionException.class, () -> accessEntries.update(
-                new AccessEntryUpdate(CLUSTER, ROLE, List.of(), null, TOKEN)));
+                new AccessEntryUpdate(CLUSTER, ROLE, List.of(), null, TOKEN), TestBudgets.aMinute()));
 
         assertThat(rejection.getMessage()).hasSizeLessThan(EksAccessEntries.MAX_MESSAGE_LENGTH + 100).endsWith("...");
     }
@@ -224,7 +225,7 @@ class EksAccessEntriesTest {
             closed = URI.create("http://127.0.0.1:" + socket.getLocalPort());
         }
         try (EksClient unreachable = StandInClients.eks(closed)) {
-            assertThatThrownBy(() -> new EksAccessEntries(unreachable).describe(CLUSTER, ROLE))
+            assertThatThrownBy(() -> new EksAccessEntries(unreachable).describe(CLUSTER, ROLE, TestBudgets.aMinute()))
                     .isInstanceOf(RetryableException.class)
                     .hasMessageStartingWith("EKS DescribeAccessEntry failed: SdkClientException: ")
                     .hasMessageNotContaining(StandInClients.SECRET_ACCESS_KEY);
@@ -236,7 +237,7 @@ class EksAccessEntriesTest {
         eks.delay(Duration.ofSeconds(2));
         try (EksClient impatient = StandInClients.eks(eks.endpoint(), Duration.ofMillis(200))) {
             assertThatThrownBy(() -> new EksAccessEntries(impatient).update(
-                    new AccessEntryUpdate(CLUSTER, ROLE, List.of(), null, TOKEN)))
+                    new AccessEntryUpdate(CLUSTER, ROLE, List.of(), null, TOKEN), TestBudgets.aMinute()))
                     .isInstanceOf(RetryableException.class)
                     .hasMessageContaining("Timeout");
         }

@@ -1,6 +1,8 @@
 package dev.eksaccessupdater.events;
 
+import dev.eksaccessupdater.testing.TestBudgets;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.jr.ob.JSON;
 import dev.eksaccessupdater.eks.AccessEntry;
@@ -57,20 +59,26 @@ class AccessEventsTest {
     }
 
     @Test
-    void updated_whenEntryWasNotReadFirst_leavesPreviousOutAndWritesEmptyMetadata() {
-        AccessEvent event = AccessEvents.updated(TOKEN, AFTER, null, Map.of());
+    void updated_whenMetadataIsAbsent_writesEmptyMetadataLast() {
+        AccessEvent event = AccessEvents.updated(TOKEN, AFTER, BEFORE, null);
 
-        assertThat(event.detail()).containsOnlyKeys("clientRequestToken", "accessEntry", "metadata");
+        assertThat(event.detail()).containsOnlyKeys("clientRequestToken", "accessEntry", "previous", "metadata");
         assertThat(event.detail().get("metadata")).isEqualTo(Map.of());
         assertThat(detailJson(event)).endsWith(",\"metadata\":{}}");
         assertThat(EventSchemas.violations(EventSchemas.ACCESS_ENTRY_UPDATED, detailJson(event))).isEmpty();
     }
 
     @Test
+    void updated_withoutThePreviousEntry_isRefused() {
+        assertThatThrownBy(() -> AccessEvents.updated(TOKEN, AFTER, null, METADATA))
+                .isInstanceOf(NullPointerException.class).hasMessage("previous");
+    }
+
+    @Test
     void updated_whenEntryLacksFields_leavesThemOutAndNamesNoResource() {
         AccessEntry sparse = new AccessEntry(CLUSTER, ROLE, null, null, null, null, null, null, null);
 
-        AccessEvent event = AccessEvents.updated(TOKEN, sparse, null, null);
+        AccessEvent event = AccessEvents.updated(TOKEN, sparse, BEFORE, null);
 
         assertThat(cast(event.detail().get("accessEntry")))
                 .containsOnlyKeys("clusterName", "principalArn", "kubernetesGroups", "tags");
@@ -164,7 +172,7 @@ class AccessEventsTest {
 
     @Test
     void updatedSchema_whenTimestampIsNotAnIsoInstant_rejectsTheDetail() {
-        Map<String, Object> detail = new LinkedHashMap<>(AccessEvents.updated(TOKEN, AFTER, null, Map.of()).detail());
+        Map<String, Object> detail = new LinkedHashMap<>(AccessEvents.updated(TOKEN, AFTER, BEFORE, Map.of()).detail());
         Map<String, Object> entry = new LinkedHashMap<>(cast(detail.get("accessEntry")));
         entry.put("modifiedAt", "yesterday");
         detail.put("accessEntry", entry);
@@ -178,7 +186,7 @@ class AccessEventsTest {
         AccessEntry sparse = new AccessEntry(CLUSTER, ROLE, null, null, null, null, null, null, null);
 
         assertThat(EventSchemas.violations(EventSchemas.ACCESS_ENTRY_UPDATED,
-                detailJson(AccessEvents.updated(TOKEN, sparse, null, null)))).isNotEmpty();
+                detailJson(AccessEvents.updated(TOKEN, sparse, BEFORE, null)))).isNotEmpty();
     }
 
     @Test
@@ -187,9 +195,9 @@ class AccessEventsTest {
              EventBridgeClient client = StandInClients.eventBridge(eventBridge.endpoint())) {
             EventPublisher publisher = new EventBridgePublisher(client, "access-changes", "eks-access-updater");
 
-            publisher.publish(AccessEvents.updated(TOKEN, AFTER, BEFORE, METADATA));
+            publisher.publish(AccessEvents.updated(TOKEN, AFTER, BEFORE, METADATA), TestBudgets.aMinute());
             publisher.publish(AccessEvents.rejected(null, "msg-8", RequestSummary.empty(), ReasonCode.INVALID_MESSAGE,
-                    "the body is not JSON"));
+                    "the body is not JSON"), TestBudgets.aMinute());
 
             List<PublishedEvent> events = eventBridge.events();
             assertThat(events).extracting(PublishedEvent::detailType)
@@ -210,7 +218,7 @@ class AccessEventsTest {
 
     @Test
     void accessEntryJson_whenWritten_isTheAccessEntryObjectOfTheUpdatedDetail() throws IOException {
-        Map<String, Object> detail = JSON.std.mapFrom(detailJson(AccessEvents.updated(TOKEN, AFTER, null, Map.of())));
+        Map<String, Object> detail = JSON.std.mapFrom(detailJson(AccessEvents.updated(TOKEN, AFTER, BEFORE, Map.of())));
 
         assertThat(JSON.std.mapFrom(AccessEvents.accessEntryJson(AFTER))).isEqualTo(detail.get("accessEntry"));
     }

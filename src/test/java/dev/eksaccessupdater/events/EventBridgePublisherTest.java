@@ -1,5 +1,6 @@
 package dev.eksaccessupdater.events;
 
+import dev.eksaccessupdater.testing.TestBudgets;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -55,7 +56,7 @@ class EventBridgePublisherTest {
         detail.put("accessEntry", Map.of("kubernetesGroups", List.of("viewers")));
         detail.put("metadata", Map.of());
 
-        publisher.publish(new AccessEvent(AccessEvent.ACCESS_ENTRY_UPDATED, detail, List.of(ARN)));
+        publisher.publish(new AccessEvent(AccessEvent.ACCESS_ENTRY_UPDATED, detail, List.of(ARN)), TestBudgets.aMinute());
 
         RecordedCall call = eventBridge.calls().get(0);
         assertThat(call.target()).isEqualTo("AWSEvents.PutEvents");
@@ -80,7 +81,7 @@ class EventBridgePublisherTest {
 
     @Test
     void publish_whenNoResource_sendsAnEmptyResourceList() throws IOException {
-        publisher.publish(new AccessEvent(AccessEvent.ACCESS_CHANGE_REJECTED, Map.of("messageId", "m-1"), List.of()));
+        publisher.publish(new AccessEvent(AccessEvent.ACCESS_CHANGE_REJECTED, Map.of("messageId", "m-1"), List.of()), TestBudgets.aMinute());
 
         Map<String, Object> entry = onlyEntry(eventBridge.calls().get(0));
         assertThat(entry.get("Resources")).isEqualTo(List.of());
@@ -93,7 +94,7 @@ class EventBridgePublisherTest {
     void publish_whenEntryFailsInAnHttp200Answer_throwsRetryableNamingTheErrorCode(String errorCode) {
         eventBridge.failNextEntries(1, errorCode);
 
-        assertThatThrownBy(() -> publisher.publish(rejection()))
+        assertThatThrownBy(() -> publisher.publish(rejection(), TestBudgets.aMinute()))
                 .isInstanceOf(RetryableException.class)
                 .hasMessageContaining("did not accept the 'Access Change Rejected' event: " + errorCode)
                 .hasMessageContaining("Injected " + errorCode);
@@ -106,7 +107,7 @@ class EventBridgePublisherTest {
     void publish_whenSourceIsReserved_throwsRetryable() {
         EventBridgePublisher reserved = new EventBridgePublisher(client, BUS, "aws.eks");
 
-        assertThatThrownBy(() -> reserved.publish(rejection()))
+        assertThatThrownBy(() -> reserved.publish(rejection(), TestBudgets.aMinute()))
                 .isInstanceOf(RetryableException.class)
                 .hasMessageContaining("NotAuthorizedForSourceException");
     }
@@ -117,7 +118,7 @@ class EventBridgePublisherTest {
     void publish_whenCallFails_throwsRetryable(int status, String errorType) {
         eventBridge.failNextCalls(1, status, errorType);
 
-        assertThatThrownBy(() -> publisher.publish(rejection()))
+        assertThatThrownBy(() -> publisher.publish(rejection(), TestBudgets.aMinute()))
                 .isInstanceOf(RetryableException.class)
                 .hasMessageStartingWith("EventBridge PutEvents failed: ")
                 .hasMessageContaining("Status Code: " + status)
@@ -132,7 +133,7 @@ class EventBridgePublisherTest {
             closed = URI.create("http://127.0.0.1:" + socket.getLocalPort());
         }
         try (EventBridgeClient unreachable = StandInClients.eventBridge(closed)) {
-            assertThatThrownBy(() -> new EventBridgePublisher(unreachable, BUS, SOURCE).publish(rejection()))
+            assertThatThrownBy(() -> new EventBridgePublisher(unreachable, BUS, SOURCE).publish(rejection(), TestBudgets.aMinute()))
                     .isInstanceOf(RetryableException.class)
                     .hasMessageContaining("Unable to execute HTTP request");
         }
@@ -142,8 +143,8 @@ class EventBridgePublisherTest {
     void publish_whenFailureInjectedOnce_succeedsOnTheNextCall() {
         eventBridge.failNextEntries(1, "InternalFailure");
 
-        assertThatThrownBy(() -> publisher.publish(rejection())).isInstanceOf(RetryableException.class);
-        publisher.publish(rejection());
+        assertThatThrownBy(() -> publisher.publish(rejection(), TestBudgets.aMinute())).isInstanceOf(RetryableException.class);
+        publisher.publish(rejection(), TestBudgets.aMinute());
 
         assertThat(eventBridge.events()).hasSize(1);
         assertThat(eventBridge.calls()).hasSize(2);

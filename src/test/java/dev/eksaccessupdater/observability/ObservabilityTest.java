@@ -1,5 +1,7 @@
 package dev.eksaccessupdater.observability;
 
+import dev.eksaccessupdater.testing.TestBudgets;
+import dev.eksaccessupdater.time.CallBudget;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -97,19 +99,19 @@ class ObservabilityTest {
         RetryableException throttled = new RetryableException("EKS ThrottlingException");
         AccessEntries failing = new AccessEntries() {
             @Override
-            public AccessEntry describe(String clusterName, String principalArn) {
+            public AccessEntry describe(String clusterName, String principalArn, CallBudget budget) {
                 throw throttled;
             }
 
             @Override
-            public AccessEntry update(AccessEntryUpdate update) {
+            public AccessEntry update(AccessEntryUpdate update, CallBudget budget) {
                 throw throttled;
             }
         };
         AtomicLong nanos = new AtomicLong();
         AccessEntries timed = new TimedAccessEntries(failing, metrics, () -> nanos.getAndAdd(1_500_000));
 
-        assertThatThrownBy(() -> timed.describe("demo", ObservedPipeline.DEVELOPERS)).isSameAs(throttled);
+        assertThatThrownBy(() -> timed.describe("demo", ObservedPipeline.DEVELOPERS, TestBudgets.aMinute())).isSameAs(throttled);
 
         assertThat(lines).singleElement().satisfies(line -> assertThat(line.fields())
                 .containsEntry("Operation", "DescribeAccessEntry").containsEntry("EksLatency", 1.5)
@@ -123,8 +125,8 @@ class ObservabilityTest {
                 CLOCK);
         List<AccessEvent> published = new ArrayList<>();
         AtomicLong nanos = new AtomicLong();
-        new TimedEventPublisher(published::add, metrics, () -> nanos.getAndAdd(Duration.ofMillis(40).toNanos()))
-                .publish(new AccessEvent(AccessEvent.ACCESS_CHANGE_REJECTED, Map.of(), List.of()));
+        new TimedEventPublisher((event, budget) -> published.add(event), metrics, () -> nanos.getAndAdd(Duration.ofMillis(40).toNanos()))
+                .publish(new AccessEvent(AccessEvent.ACCESS_CHANGE_REJECTED, Map.of(), List.of()), TestBudgets.aMinute());
 
         assertThat(published).hasSize(1);
         assertThat(lines).singleElement().satisfies(line -> {

@@ -2,8 +2,6 @@ package dev.eksaccessupdater.observability;
 
 import com.amazonaws.services.lambda.runtime.logging.LogLevel;
 import com.fasterxml.jackson.jr.ob.JSON;
-import dev.eksaccessupdater.dedup.ClaimResult;
-import dev.eksaccessupdater.dedup.IdempotencyStore;
 import dev.eksaccessupdater.eks.AccessEntries;
 import dev.eksaccessupdater.eks.AccessEntry;
 import dev.eksaccessupdater.eks.AccessEntryUpdate;
@@ -16,7 +14,12 @@ import dev.eksaccessupdater.policy.AccessPolicy;
 import dev.eksaccessupdater.processing.BatchProcessor;
 import dev.eksaccessupdater.processing.BatchResult;
 import dev.eksaccessupdater.processing.Invocation;
+import dev.eksaccessupdater.processing.LeaseWait;
 import dev.eksaccessupdater.processing.MessageProcessor;
+import dev.eksaccessupdater.testing.InMemoryAccessEntries;
+import dev.eksaccessupdater.testing.InMemoryEventPublisher;
+import dev.eksaccessupdater.testing.InMemoryStateTable;
+import java.util.UUID;
 import dev.eksaccessupdater.processing.QueueMessage;
 import dev.eksaccessupdater.request.RequestParser;
 import java.io.IOException;
@@ -65,22 +68,26 @@ public final class ObservedPipeline implements AutoCloseable {
 
     final List<Line> lines = new CopyOnWriteArrayList<>();
     final InMemoryAccessEntries accessEntries = new InMemoryAccessEntries();
-    final RecordingPublisher publisher = new RecordingPublisher();
+    final InMemoryEventPublisher publisher = new InMemoryEventPublisher();
     private final Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
     private final ExecutorService pool = Executors.newFixedThreadPool(4);
+    private final ExecutorService sideCalls = Executors.newCachedThreadPool();
+    private final InMemoryStateTable table = new InMemoryStateTable();
     private final BatchProcessor batchProcessor;
 
     ObservedPipeline() {
         LogOutput output = (level, json) -> lines.add(new Line(level, json));
         EmfMetrics metrics = new EmfMetrics(NAMESPACE, output, clock);
         MessageProcessor messageProcessor = new MessageProcessor(new RequestParser(),
-                new AccessPolicy(false, Set.of(CLUSTER), null, Set.of()), new InMemoryStore(),
+                new AccessPolicy(false, Set.of(CLUSTER), null, Set.of()), table, table,
                 new TimedAccessEntries(accessEntries, metrics, steppingNanos(3_000_000)),
-                new TimedEventPublisher(publisher, metrics, steppingNanos(2_000_000)), clock);
+                new TimedEventPublisher(publisher, metrics, steppingNanos(2_000_000)),
+                new LeaseWait(LeaseWait.Pause.SLEEP), sideCalls, () -> UUID.randomUUID().toString());
         batchProcessor = new BatchProcessor(messageProcessor, pool,
                 Observability.both(new JsonOutcomeLog(output, clock), metrics), clock);
-        accessEntries.put(DEVELOPERS);
-        accessEntries.put(OPERATORS);
+        for (String principal : List.of(DEVELOPERS, OPERATORS)) {
+            accessEntries.put(CLUSTER, principal, List.of("viewers"), "user", AccessEntry.STANDARD);
+        }
     }
 
     /** A clock that advances {@code step} at each reading, per thread, so that concurrent calls measure alike. */
@@ -110,18 +117,18 @@ public final class ObservedPipeline implements AutoCloseable {
     /** One batch with every outcome and every kind of rejection the processor decides itself. */
     static List<QueueMessage> everyOutcome() {
         return List.of(
-                new QueueMessage("m-applied", add(CLUSTER, DEVELOPERS, "t-1"), null, 1),
-                new QueueMessage("m-duplicate", add(CLUSTER, DEVELOPERS, "t-1"), null, 2),
-                new QueueMessage("m-invalid", FORGING_BODY, null, 1),
-                new QueueMessage("m-denied", add("prod", DEVELOPERS, "t-2"), null, 1),
-                new QueueMessage("m-not-found", add(CLUSTER, NOBODY, "t-3"), null, 1),
-                new QueueMessage("m-retry", add(CLUSTER, OPERATORS, "t-4"), null, 3));
+                new QueueMessage("m-applied", add(CLUSTER, DEVELOPERS, "t-1"), false, null, 1, NOW),
+                new QueueMessage("m-duplicate", add(CLUSTER, DEVELOPERS, "t-1"), false, null, 2, NOW),
+                new QueueMessage("m-invalid", FORGING_BODY, false, null, 1, NOW),
+                new QueueMessage("m-denied", add("prod", DEVELOPERS, "t-2"), false, null, 1, NOW),
+                new QueueMessage("m-not-found", add(CLUSTER, NOBODY, "t-3"), false, null, 1, NOW),
+                new QueueMessage("m-retry", add(CLUSTER, OPERATORS, "t-4"), false, null, 3, NOW));
     }
 
     /** What a batch with every outcome writes to the log, parsed. */
     public static List<Map<String, Object>> everyOutcomeOutput() {
         try (ObservedPipeline pipeline = new ObservedPipeline()) {
-            pipeline.accessEntries.failing.add(OPERATORS);
+            pipeline.accessEntries.failFor(OPERATORS, new RetryableException("EKS ThrottlingException"));
             pipeline.process(everyOutcome());
             return pipeline.lines.stream().map(Line::fields).toList();
         }
@@ -130,82 +137,6 @@ public final class ObservedPipeline implements AutoCloseable {
     @Override
     public void close() {
         pool.shutdownNow();
-    }
-
-    /** Access entries by principal on the one cluster; principals in {@link #failing} fail as EKS throttling would. */
-    static final class InMemoryAccessEntries implements AccessEntries {
-
-        final Set<String> failing = ConcurrentHashMap.newKeySet();
-        private final Map<String, AccessEntry> entries = new ConcurrentHashMap<>();
-
-        void put(String principal) {
-            entries.put(principal, new AccessEntry(CLUSTER, principal, List.of("viewers"),
-                    "arn:aws:eks:us-east-1:111122223333:access-entry/demo/role/111122223333/x/1", NOW, NOW, Map.of(),
-                    "user", AccessEntry.STANDARD));
-        }
-
-        @Override
-        public AccessEntry describe(String clusterName, String principalArn) {
-            return existing(principalArn);
-        }
-
-        @Override
-        public AccessEntry update(AccessEntryUpdate update) {
-            AccessEntry current = existing(update.principalArn());
-            AccessEntry updated = new AccessEntry(current.clusterName(), current.principalArn(),
-                    update.kubernetesGroups(), current.accessEntryArn(), current.createdAt(), NOW, current.tags(),
-                    update.username(), current.type());
-            entries.put(update.principalArn(), updated);
-            return updated;
-        }
-
-        private AccessEntry existing(String principalArn) {
-            if (failing.contains(principalArn)) {
-                throw new RetryableException("EKS ThrottlingException");
-            }
-            AccessEntry entry = entries.get(principalArn);
-            if (entry == null) {
-                throw new RejectionException(ReasonCode.NOT_FOUND, "no access entry for the principal");
-            }
-            return entry;
-        }
-    }
-
-    static final class RecordingPublisher implements EventPublisher {
-
-        final List<AccessEvent> events = new CopyOnWriteArrayList<>();
-
-        @Override
-        public void publish(AccessEvent event) {
-            events.add(event);
-        }
-    }
-
-    /** Claims, completes and releases tokens as SPEC section 4 says, without expiry (nothing here runs that long). */
-    static final class InMemoryStore implements IdempotencyStore {
-
-        private final Map<String, ClaimResult> items = new HashMap<>();
-
-        @Override
-        public synchronized ClaimResult claim(String token, String requestHash, Instant now, Instant inProgressUntil) {
-            ClaimResult existing = items.get(token);
-            if (existing != null) {
-                return existing;
-            }
-            ClaimResult.Acquired acquired = new ClaimResult.Acquired(token, requestHash, inProgressUntil);
-            items.put(token, new ClaimResult.InProgress(token, inProgressUntil));
-            return acquired;
-        }
-
-        @Override
-        public synchronized boolean complete(ClaimResult.Acquired claim, String accessEntryJson, Instant now) {
-            items.put(claim.token(), new ClaimResult.Completed(claim.token(), claim.requestHash(), accessEntryJson));
-            return true;
-        }
-
-        @Override
-        public synchronized void release(ClaimResult.Acquired claim) {
-            items.remove(claim.token());
-        }
+        sideCalls.shutdownNow();
     }
 }

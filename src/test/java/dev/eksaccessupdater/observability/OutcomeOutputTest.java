@@ -22,7 +22,7 @@ class OutcomeOutputTest {
     @BeforeEach
     void processEveryOutcome() {
         pipeline = new ObservedPipeline();
-        pipeline.accessEntries.failing.add(ObservedPipeline.OPERATORS);
+        pipeline.accessEntries.failFor(ObservedPipeline.OPERATORS, new dev.eksaccessupdater.failure.RetryableException("EKS ThrottlingException"));
         result = pipeline.process(ObservedPipeline.everyOutcome());
     }
 

@@ -128,12 +128,11 @@ class BatchProcessorTest {
     @Test
     void process_whenAPortHasADefect_retriesThatMessageAndFinishesTheOthers() {
         try (ProcessingFixture fixture = new ProcessingFixture(2)) {
-            MessageProcessor defective = new MessageProcessor(new RequestParser(), fixture.policy, fixture.store,
-                    fixture.accessEntries, event -> {
-                        if (event.detailType().equals("Access Entry Updated")) {
-                            throw new IllegalStateException("defect");
-                        }
-                    }, fixture.clock);
+            MessageProcessor defective = fixture.messageProcessor(fixture.policy, (event, budget) -> {
+                if (event.detailType().equals("Access Entry Updated")) {
+                    throw new IllegalStateException("defect");
+                }
+            });
             ExecutorService pool = Executors.newFixedThreadPool(2);
             try {
                 BatchResult result = new BatchProcessor(defective, pool, new JsonOutcomeLog(line -> { }), Clock.systemUTC())

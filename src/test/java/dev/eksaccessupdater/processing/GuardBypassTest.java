@@ -17,14 +17,13 @@ import org.junit.jupiter.params.provider.MethodSource;
 class GuardBypassTest {
 
     private final ProcessingFixture fixture = new ProcessingFixture(2);
-    private final MessageProcessor processor = new MessageProcessor(new RequestParser(),
+    private final MessageProcessor processor = fixture.messageProcessor(
             Configuration.fromEnvironment(Map.of(
                     "IDEMPOTENCY_TABLE_NAME", "table",
                     "EVENT_BUS_NAME", "bus",
                     "ALLOWED_CLUSTER_NAMES", "demo",
                     "ALLOWED_KUBERNETES_GROUPS", "team-*,viewers",
-                    "PROTECTED_PRINCIPAL_ARNS", "arn:aws:iam::111122223333:role/Admin")).accessPolicy(),
-            fixture.store, fixture.accessEntries, fixture.events, fixture.clock);
+                    "PROTECTED_PRINCIPAL_ARNS", "arn:aws:iam::111122223333:role/Admin")).accessPolicy());
 
     @AfterEach
     void close() {
@@ -64,7 +63,7 @@ class GuardBypassTest {
     @MethodSource("bypassAttempts")
     void process_whenAGuardIsProbed_rejectsWithoutClaimOrAwsCall(String attempt, String body, ReasonCode code,
                                                                    String named) {
-        Outcome outcome = processor.process(processor.parse(message("m1", body)), fixture.invocation());
+        Outcome outcome = processor.process(processor.parse(message("m1", body)), fixture.budget());
 
         assertThat(outcome).isInstanceOf(Outcome.Rejected.class);
         assertThat(((Outcome.Rejected) outcome).reasonCode()).isEqualTo(code);

@@ -7,6 +7,7 @@ import static dev.eksaccessupdater.processing.ProcessingFixture.NOW;
 import static dev.eksaccessupdater.processing.ProcessingFixture.message;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.eksaccessupdater.dedup.ClaimStatus;
 import dev.eksaccessupdater.eks.EksClientToken;
 import dev.eksaccessupdater.events.AccessEvent;
 import dev.eksaccessupdater.failure.ReasonCode;
@@ -34,18 +35,20 @@ class MessageProcessorTest {
     }
 
     @Test
-    void process_whenRequestGivesGroupsAndUsername_updatesWithoutReadingFirst() {
+    void process_whenRequestGivesGroupsAndUsername_stillReadsFirstAndReportsPrevious() {
         Outcome outcome = fixture.process(message("m1",
                 request("\"kubernetesGroups\":[\"team-b\",\"team-a\"],\"username\":\"dev\",\"clientRequestToken\":\"t-1\"")));
 
         assertThat(outcome).isInstanceOf(Outcome.Applied.class);
-        assertThat(fixture.accessEntries.calls()).containsExactly("update " + DEVELOPERS);
+        assertThat(fixture.accessEntries.calls()).containsExactly("describe " + DEVELOPERS, "update " + DEVELOPERS);
         assertThat(fixture.accessEntries.updates().get(0).kubernetesGroups()).containsExactly("team-a", "team-b");
         assertThat(fixture.accessEntries.updates().get(0).username()).isEqualTo("dev");
         AccessEvent event = fixture.events.events().get(0);
         assertThat(event.detailType()).isEqualTo("Access Entry Updated");
-        assertThat(event.detail()).containsEntry("clientRequestToken", "t-1").doesNotContainKey("previous");
-        assertThat(fixture.store.item("t-1").status()).isEqualTo("COMPLETED");
+        assertThat(event.detail()).containsEntry("clientRequestToken", "t-1")
+                .containsEntry("previous", Map.of("kubernetesGroups", List.of("viewers"),
+                        "username", "developer:{{SessionName}}"));
+        assertThat(fixture.store.item("t-1").status()).isEqualTo(ClaimStatus.COMPLETED);
     }
 
     @Test
@@ -84,7 +87,7 @@ class MessageProcessorTest {
         String hash = fixture.store.item("t-1").requestHash();
 
         String eksToken = fixture.accessEntries.updates().get(0).eksClientRequestToken();
-        assertThat(eksToken).isEqualTo(EksClientToken.derive("t-1", hash));
+        assertThat(eksToken).isEqualTo(EksClientToken.derive("t-1", hash, List.of("a"), "u"));
         assertThat(eksToken.length()).isBetween(33, 126);
     }
 
@@ -200,15 +203,31 @@ class MessageProcessorTest {
     }
 
     @Test
-    void process_whenEksFailsTransiently_retriesWithoutEventAndReleasesTheClaim() {
-        fixture.accessEntries.failFor(DEVELOPERS, new RetryableException("ServerException 500"));
+    void process_whenEksFailsWithKnownOutcome_retriesWithoutEventAndReleasesClaimAndLease() {
+        fixture.accessEntries.failFor(DEVELOPERS, new RetryableException("ThrottlingException 429"));
 
         Outcome outcome = fixture.process(message("m1", request("\"addKubernetesGroups\":[\"a\"],\"clientRequestToken\":\"t-1\"")));
 
-        assertThat(outcome).isEqualTo(new Outcome.Retry("ServerException 500"));
+        assertThat(outcome).isEqualTo(new Outcome.Retry("ThrottlingException 429"));
         assertThat(fixture.events.events()).isEmpty();
         assertThat(fixture.store.item("t-1")).isNull();
-        assertThat(fixture.store.calls()).containsExactly("claim t-1", "release t-1");
+        assertThat(fixture.store.lease(CLUSTER, DEVELOPERS)).isNull();
+        assertThat(fixture.store.calls("release")).containsExactly("release t-1");
+        assertThat(fixture.store.calls("record")).isEmpty();
+    }
+
+    @Test
+    void process_whenEksOutcomeIsUnknown_letsClaimAndLeaseLapseInsteadOfReleasing() {
+        fixture.accessEntries.failFor(DEVELOPERS, RetryableException.outcomeUnknown("UpdateAccessEntry timed out", null));
+
+        Outcome outcome = fixture.process(message("m1", request("\"addKubernetesGroups\":[\"a\"],\"clientRequestToken\":\"t-1\"")));
+
+        assertThat(outcome).isInstanceOf(Outcome.Retry.class);
+        assertThat(fixture.events.events()).isEmpty();
+        assertThat(fixture.store.item("t-1").status()).isEqualTo(ClaimStatus.IN_PROGRESS);
+        assertThat(fixture.store.lease(CLUSTER, DEVELOPERS)).isNotNull();
+        assertThat(fixture.store.calls("release")).isEmpty();
+        assertThat(fixture.store.calls("releaseLease")).isEmpty();
     }
 
     @Test
@@ -218,8 +237,13 @@ class MessageProcessorTest {
         Outcome outcome = fixture.process(message("m1", request("\"addKubernetesGroups\":[\"a\"],\"clientRequestToken\":\"t-1\"")));
 
         assertThat(outcome).isInstanceOf(Outcome.Retry.class);
-        assertThat(fixture.store.calls()).containsExactly("claim t-1", "release t-1");
-        assertThat(fixture.store.item("t-1")).isNull();
+        assertThat(fixture.store.calls("record")).containsExactly("record t-1");
+        assertThat(fixture.store.calls("yield")).containsExactly("yield t-1");
+        assertThat(fixture.store.calls("release")).isEmpty();
+        assertThat(fixture.store.calls("complete")).isEmpty();
+        assertThat(fixture.store.item("t-1").status()).isEqualTo(ClaimStatus.APPLIED);
+        assertThat(fixture.store.item("t-1").owner()).isNull();
+        assertThat(fixture.store.item("t-1").record().eventDetailJson()).contains("\"clientRequestToken\":\"t-1\"");
     }
 
     @Test
@@ -233,13 +257,16 @@ class MessageProcessorTest {
     }
 
     @Test
-    void process_whenCompletingFails_retriesAndReleases() {
+    void process_whenCompletingFails_retriesAndLeavesTheAppliedRecord() {
         fixture.store.failCompletes = true;
 
         Outcome outcome = fixture.process(message("m1", request("\"addKubernetesGroups\":[\"a\"],\"clientRequestToken\":\"t-1\"")));
 
         assertThat(outcome).isInstanceOf(Outcome.Retry.class);
-        assertThat(fixture.store.calls()).containsExactly("claim t-1", "complete t-1", "release t-1");
+        assertThat(fixture.events.events("Access Entry Updated")).hasSize(1);
+        assertThat(fixture.store.calls("release")).isEmpty();
+        assertThat(fixture.store.item("t-1").status()).isEqualTo(ClaimStatus.APPLIED);
+        assertThat(fixture.store.lease(CLUSTER, DEVELOPERS)).isNull();
     }
 
     @Test
@@ -261,14 +288,14 @@ class MessageProcessorTest {
         Outcome outcome = fixture.process(message("m1", request("\"addKubernetesGroups\":[\"a\"],\"clientRequestToken\":\"t-1\"")));
 
         assertThat(outcome).isEqualTo(new Outcome.Retry("throttled"));
-        assertThat(fixture.store.item("t-1").status()).isEqualTo("IN_PROGRESS");
+        assertThat(fixture.store.item("t-1").status()).isEqualTo(ClaimStatus.IN_PROGRESS);
     }
 
     @Test
     void process_whenTokenAbsent_usesTheMessageIdAsToken() {
         fixture.process(message("message-7", request("\"addKubernetesGroups\":[\"a\"]")));
 
-        assertThat(fixture.store.item("message-7").status()).isEqualTo("COMPLETED");
+        assertThat(fixture.store.item("message-7").status()).isEqualTo(ClaimStatus.COMPLETED);
         assertThat(fixture.store.item("message-7").requestHash()).hasSize(64);
     }
 

@@ -1,6 +1,7 @@
 package dev.eksaccessupdater.reliability;
 
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import dev.eksaccessupdater.eks.EksClientToken;
 import dev.eksaccessupdater.standin.EksStandIn;
 import dev.eksaccessupdater.standin.EventBridgeStandIn.PublishedEvent;
 import dev.eksaccessupdater.testing.Dynalite;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
  * {@link Harness} on the real composition root over dynalite and the stand-ins, faults injected by the instances'
@@ -25,7 +27,8 @@ final class DynaliteHarness implements Harness {
     private final Map<String, EntryState> initial = new LinkedHashMap<>();
     private ProxiedStack.Instance instance;
     private volatile FaultDecider faults = step -> null;
-    private final Set<String> refusedTokens = new HashSet<>();
+    /** Requests (token and hash) EKS refused for good. */
+    private final Set<String> refusedRequests = new HashSet<>();
 
     DynaliteHarness(Dynalite dynalite, Map<String, String> settings) {
         stack = ProxiedStack.start(dynalite, settings);
@@ -46,13 +49,18 @@ final class DynaliteHarness implements Harness {
     }
 
     private FaultyProxy.Fault proxyFault(FaultyProxy.Call call) {
-        Step step = switch (call.operation()) {
-            case "PutItem" -> Step.CLAIM;
+        Step step = switch (call.action()) {
+            case FaultyProxy.CLAIM -> Step.CLAIM;
+            case FaultyProxy.ACQUIRE_LEASE -> Step.LEASE;
             case "DescribeAccessEntry" -> Step.DESCRIBE;
             case "UpdateAccessEntry" -> Step.UPDATE;
+            case FaultyProxy.RECORD -> Step.RECORD;
+            case FaultyProxy.RELEASE_LEASE -> Step.RELEASE_LEASE;
             case "PutEvents" -> Step.PUBLISH;
-            case "UpdateItem" -> Step.COMPLETE;
-            case "DeleteItem" -> Step.RELEASE;
+            case FaultyProxy.COMPLETE -> Step.COMPLETE;
+            case FaultyProxy.RELEASE_CLAIM -> Step.RELEASE;
+            case FaultyProxy.YIELD -> Step.YIELD;
+            case FaultyProxy.TAKE_OVER -> Step.TAKE_OVER;
             default -> null;
         };
         Fault fault = step == null ? null : faults.decide(step);
@@ -61,7 +69,7 @@ final class DynaliteHarness implements Harness {
             fault = Fault.TRANSIENT;
         }
         if (step == Step.UPDATE) {
-            fault = stickyRefusal(eksToken(call.body()), fault);
+            fault = stickyRefusal(call.body(), fault);
         }
         if (fault == null) {
             return null;
@@ -81,23 +89,52 @@ final class DynaliteHarness implements Harness {
         };
     }
 
-    /** EKS refuses a request for good or not at all (see {@code MemoryHarness}). */
-    private synchronized Fault stickyRefusal(String eksToken, Fault fault) {
-        if (refusedTokens.contains(eksToken)) {
+    /**
+     * EKS refuses a request for good or not at all (see {@code MemoryHarness}): the request of an update is the claim
+     * whose token and hash derive its EKS token with the parameters sent.
+     */
+    private synchronized Fault stickyRefusal(String body, Fault fault) {
+        if (fault != Fault.PERMANENT && refusedRequests.isEmpty()) {
+            return fault;
+        }
+        Map<String, Object> update = json(body);
+        String request = requestOf(update);
+        if (request == null) {
+            return fault;
+        }
+        if (refusedRequests.contains(request)) {
             return Fault.PERMANENT;
         }
         if (fault == Fault.PERMANENT) {
-            if (eksTokensSent().contains(eksToken)) {
+            boolean acceptedBefore = stack.eks().requests(EksStandIn.UPDATE).stream()
+                    .anyMatch(sent -> sent.status() == 200 && sent.body() != null
+                            && request.equals(requestOf(sent.body())));
+            if (acceptedBefore) {
                 return null;
             }
-            refusedTokens.add(eksToken);
+            refusedRequests.add(request);
         }
         return fault;
     }
 
-    private static String eksToken(String body) {
+    /** The token and hash of the claim that derives this UpdateAccessEntry body's EKS token, or {@code null}. */
+    @SuppressWarnings("unchecked")
+    private String requestOf(Map<String, Object> update) {
+        List<String> groups = update.get("kubernetesGroups") == null ? List.of()
+                : (List<String>) update.get("kubernetesGroups");
+        for (Map.Entry<String, Map<String, AttributeValue>> item : stack.items().entrySet()) {
+            AttributeValue hash = item.getValue().get("requestHash");
+            if (!ProxiedStack.isLease(item.getKey()) && hash != null && EksClientToken.derive(item.getKey(),
+                    hash.s(), groups, (String) update.get("username")).equals(update.get("clientRequestToken"))) {
+                return item.getKey() + " " + hash.s();
+            }
+        }
+        return null;
+    }
+
+    private static Map<String, Object> json(String body) {
         try {
-            return String.valueOf(com.fasterxml.jackson.jr.ob.JSON.std.mapFrom(body).get("clientRequestToken"));
+            return com.fasterxml.jackson.jr.ob.JSON.std.mapFrom(body);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
@@ -171,10 +208,15 @@ final class DynaliteHarness implements Harness {
     }
 
     @Override
-    public List<String> eksTokensSent() {
+    @SuppressWarnings("unchecked")
+    public List<Sent> updatesSent() {
         return stack.eks().requests(EksStandIn.UPDATE).stream()
                 .filter(update -> update.body() != null)
-                .map(update -> (String) update.body().get("clientRequestToken")).toList();
+                .map(update -> {
+                    List<String> groups = (List<String>) update.body().get("kubernetesGroups");
+                    return new Sent(update.principalArn(), (String) update.body().get("clientRequestToken"),
+                            groups == null ? List.of() : List.copyOf(groups), (String) update.body().get("username"));
+                }).toList();
     }
 
     @Override
@@ -188,14 +230,41 @@ final class DynaliteHarness implements Harness {
     }
 
     @Override
+    public List<String> recomputations() {
+        return stack.recomputations();
+    }
+
+    @Override
     public Map<String, Long> inProgressClaims() {
         Map<String, Long> claims = new LinkedHashMap<>();
         stack.items().forEach((token, item) -> {
-            if (ProxiedStack.IN_PROGRESS.equals(item.get("status").s())) {
+            if (ProxiedStack.IN_PROGRESS.equals(ProxiedStack.status(item))) {
                 claims.put(token, Long.parseLong(item.get("inProgressUntil").n()));
             }
         });
         return claims;
+    }
+
+    @Override
+    public Map<String, String> claimStatuses() {
+        Map<String, String> statuses = new LinkedHashMap<>();
+        stack.items().forEach((token, item) -> {
+            if (!ProxiedStack.isLease(token)) {
+                statuses.put(token, ProxiedStack.status(item));
+            }
+        });
+        return statuses;
+    }
+
+    @Override
+    public Map<String, Long> heldLeases() {
+        Map<String, Long> held = new LinkedHashMap<>();
+        stack.items().forEach((key, item) -> {
+            if (ProxiedStack.isLease(key) && item.get("owner") != null) {
+                held.put(key, Long.parseLong(item.get("inProgressUntil").n()));
+            }
+        });
+        return held;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.eksaccessupdater.reliability;
 
+import com.fasterxml.jackson.jr.ob.JSON;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -30,7 +31,9 @@ import java.util.function.Function;
 /**
  * An HTTP proxy on 127.0.0.1 in front of one AWS endpoint (dynalite or a stand-in) that can fail, delay, lose the
  * answer of, or "crash" at chosen operations. The operation is the {@code X-Amz-Target} suffix (awsJson protocols)
- * or, for the EKS access-entry paths, {@code DescribeAccessEntry} (GET) / {@code UpdateAccessEntry} (POST).
+ * or, for the EKS access-entry paths, {@code DescribeAccessEntry} (GET) / {@code UpdateAccessEntry} (POST). A call to
+ * the state table also has an action, the step of contract section 4 it takes ({@link #CLAIM}, {@link #ACQUIRE_LEASE},
+ * ...), read from its key and expression values; a fault can be injected for an operation or for an action.
  * <p>
  * A crash is shared by the proxies of one function instance: once one of them crashed, every later call through
  * any of them is answered with an error without reaching the service, as if the process had died there. Hooks see
@@ -38,8 +41,23 @@ import java.util.function.Function;
  */
 final class FaultyProxy implements AutoCloseable {
 
-    /** One call as received. */
-    record Call(String operation, String method, String path, String body) {
+    /** The state table's calls (contract section 4), as {@link Call#action()} names them. */
+    static final String CLAIM = "Claim";
+    static final String ACQUIRE_LEASE = "AcquireLease";
+    static final String RECORD = "Record";
+    static final String COMPLETE = "Complete";
+    static final String YIELD = "Yield";
+    static final String TAKE_OVER = "TakeOver";
+    static final String RELEASE_CLAIM = "ReleaseClaim";
+    static final String RELEASE_LEASE = "ReleaseLease";
+
+    /**
+     * One call as received.
+     *
+     * @param action for a write to the state table the step it takes ({@link #CLAIM}, {@link #RECORD}, ...), else
+     *     the operation
+     */
+    record Call(String operation, String action, String method, String path, String body) {
     }
 
     /** What happens to a call. */
@@ -71,7 +89,7 @@ final class FaultyProxy implements AutoCloseable {
     }
 
     /** What a call met, for assertions and failure messages. */
-    record Handled(String operation, String result) {
+    record Handled(String operation, String action, String result) {
     }
 
     private static final Set<String> HOP_HEADERS =
@@ -167,7 +185,8 @@ final class FaultyProxy implements AutoCloseable {
     }
 
     long count(String operation) {
-        return handled.stream().filter(call -> call.operation().equals(operation)).count();
+        return handled.stream()
+                .filter(call -> call.operation().equals(operation) || call.action().equals(operation)).count();
     }
 
     /** Waits until no call is being held or forwarded (delayed calls land late). */
@@ -190,7 +209,8 @@ final class FaultyProxy implements AutoCloseable {
     private Fault faultFor(Call call) {
         synchronized (rules) {
             for (Rule rule : rules) {
-                if (rule.operation.equals(call.operation()) && rule.remaining > 0) {
+                boolean matches = rule.operation.equals(call.operation()) || rule.operation.equals(call.action());
+                if (matches && rule.remaining > 0) {
                     rule.remaining--;
                     return rule.fault;
                 }
@@ -203,8 +223,10 @@ final class FaultyProxy implements AutoCloseable {
         inFlight.incrementAndGet();
         try (exchange) {
             byte[] body = exchange.getRequestBody().readAllBytes();
-            Call call = new Call(operation(exchange), exchange.getRequestMethod(),
-                    exchange.getRequestURI().getRawPath(), new String(body, StandardCharsets.UTF_8));
+            String operation = operation(exchange);
+            String text = new String(body, StandardCharsets.UTF_8);
+            Call call = new Call(operation, action(operation, text), exchange.getRequestMethod(),
+                    exchange.getRequestURI().getRawPath(), text);
             if (crashed.get()) {
                 note(call, "after crash");
                 answerCrashed(exchange);
@@ -254,7 +276,7 @@ final class FaultyProxy implements AutoCloseable {
     }
 
     private void note(Call call, String result) {
-        handled.add(new Handled(call.operation(), result));
+        handled.add(new Handled(call.operation(), call.action(), result));
     }
 
     private static String operation(HttpExchange exchange) {
@@ -267,6 +289,48 @@ final class FaultyProxy implements AutoCloseable {
             return "GET".equals(exchange.getRequestMethod()) ? "DescribeAccessEntry" : "UpdateAccessEntry";
         }
         return exchange.getRequestMethod() + " " + path;
+    }
+
+    /**
+     * The step of contract section 4 a DynamoDB write takes, told apart by its key (a lease key starts with
+     * {@code lease }) and its expression values, as {@code DynamoDbClaims} and {@code DynamoDbEntryLeases} write
+     * them; the operation itself for any other call.
+     */
+    @SuppressWarnings("unchecked")
+    static String action(String operation, String body) {
+        if (!Set.of("PutItem", "UpdateItem", "DeleteItem").contains(operation)) {
+            return operation;
+        }
+        Map<String, Object> request;
+        try {
+            request = JSON.std.mapFrom(body);
+        } catch (IOException unreadable) {
+            return operation;
+        }
+        Map<String, Object> key = (Map<String, Object>) request.getOrDefault("Key", request.get("Item"));
+        Object token = key == null || !(key.get("clientRequestToken") instanceof Map<?, ?> attribute)
+                ? null : attribute.get("S");
+        boolean lease = token instanceof String text && text.startsWith("lease ");
+        Map<String, Object> values = (Map<String, Object>) request.getOrDefault("ExpressionAttributeValues", Map.of());
+        return switch (operation) {
+            case "PutItem" -> CLAIM;
+            case "DeleteItem" -> lease ? RELEASE_LEASE : RELEASE_CLAIM;
+            default -> {
+                if (lease) {
+                    yield values.containsKey(":grants") ? RELEASE_LEASE : ACQUIRE_LEASE;
+                }
+                if (values.containsKey(":eventDetail")) {
+                    yield RECORD;
+                }
+                if (values.containsKey(":completed")) {
+                    yield COMPLETE;
+                }
+                if (values.containsKey(":hash")) {
+                    yield TAKE_OVER;
+                }
+                yield values.containsKey(":zero") ? YIELD : operation;
+            }
+        };
     }
 
     private HttpResponse<byte[]> send(HttpExchange exchange, byte[] body) throws IOException, InterruptedException {

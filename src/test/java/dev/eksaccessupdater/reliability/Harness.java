@@ -11,8 +11,12 @@ import java.util.Set;
  */
 interface Harness extends AutoCloseable {
 
-    /** The steps of SPEC section 1 at which faults are injected. */
-    enum Step { CLAIM, DESCRIBE, UPDATE, PUBLISH, COMPLETE, RELEASE }
+    /**
+     * The calls of contract section 1 (and 4) at which faults are injected: the claim and the lease beside it, the
+     * read and the update, the record, the lease's release beside the publish, the complete; the claim's release (a
+     * change that certainly did not happen), its yield (a publish that failed) and the take-over of a recorded change.
+     */
+    enum Step { CLAIM, LEASE, DESCRIBE, UPDATE, RECORD, RELEASE_LEASE, PUBLISH, COMPLETE, RELEASE, YIELD, TAKE_OVER }
 
     /** Injected faults: before the step's effect, after it (the answer is lost), or the instance dies. */
     enum Fault { TRANSIENT, PERMANENT, LOST_ANSWER, CRASH_BEFORE, CRASH_AFTER }
@@ -52,17 +56,33 @@ interface Harness extends AutoCloseable {
     /** EKS changes, in the order EKS made them. */
     List<Change> changes();
 
-    /** The EKS token of every UpdateAccessEntry sent, replays and failures included, in order. */
-    List<String> eksTokensSent();
+    /** One UpdateAccessEntry as sent: the EKS token and the parameters it is bound to. */
+    record Sent(String principal, String eksToken, List<String> groups, String username) {
+    }
+
+    /** Every UpdateAccessEntry sent, replays and failures included, in order. */
+    List<Sent> updatesSent();
 
     /** The {@code detail} of every accepted event of this type, in order. */
     List<Map<String, Object>> events(String detailType);
 
-    /** EKS calls made without a live claim (invariant 2). */
+    /**
+     * EKS calls made without a live {@code IN_PROGRESS} claim and a live lease of the entry held by the same owner,
+     * the update's EKS token derived from that claim's token, hash and the parameters sent (invariant 2).
+     */
     List<String> claimViolations();
+
+    /** UpdateAccessEntry calls for a request whose claim was already recorded {@code APPLIED} (invariant 3). */
+    List<String> recomputations();
 
     /** Claims in the table that are IN_PROGRESS, with their inProgressUntil in epoch millis. */
     Map<String, Long> inProgressClaims();
+
+    /** The status of every claim in the table, by token. */
+    Map<String, String> claimStatuses();
+
+    /** Entry leases held (an owner set), by lease key, with their inProgressUntil in epoch millis. */
+    Map<String, Long> heldLeases();
 
     /** The instance clock's now, epoch millis. */
     long nowMillis();

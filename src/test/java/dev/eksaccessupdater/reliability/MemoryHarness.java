@@ -1,13 +1,17 @@
 package dev.eksaccessupdater.reliability;
 
-import dev.eksaccessupdater.testing.TestContext;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.fasterxml.jackson.jr.ob.JSON;
+import dev.eksaccessupdater.AccessChangeFunction;
 import dev.eksaccessupdater.Configuration;
 import dev.eksaccessupdater.TestHandlers;
-import dev.eksaccessupdater.AccessChangeFunction;
+import dev.eksaccessupdater.dedup.AppliedRecord;
 import dev.eksaccessupdater.dedup.ClaimResult;
-import dev.eksaccessupdater.dedup.IdempotencyStore;
+import dev.eksaccessupdater.dedup.ClaimStatus;
+import dev.eksaccessupdater.dedup.Claims;
+import dev.eksaccessupdater.dedup.EntryLeases;
+import dev.eksaccessupdater.dedup.GrantRecord;
+import dev.eksaccessupdater.dedup.Lease;
 import dev.eksaccessupdater.eks.AccessEntries;
 import dev.eksaccessupdater.eks.AccessEntry;
 import dev.eksaccessupdater.eks.AccessEntryUpdate;
@@ -19,54 +23,63 @@ import dev.eksaccessupdater.failure.RejectionException;
 import dev.eksaccessupdater.failure.RetryableException;
 import dev.eksaccessupdater.observability.JsonOutcomeLog;
 import dev.eksaccessupdater.processing.BatchProcessor;
+import dev.eksaccessupdater.processing.LeaseWait;
 import dev.eksaccessupdater.processing.MessageProcessor;
 import dev.eksaccessupdater.request.RequestParser;
 import dev.eksaccessupdater.standin.SteppingClock;
+import dev.eksaccessupdater.testing.InMemoryStateTable;
+import dev.eksaccessupdater.testing.TestContext;
+import dev.eksaccessupdater.time.CallBudget;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.UnaryOperator;
 
 /**
- * The real handler, batch and message processors on in-memory ports with the semantics of SPEC section 4 (the
- * store) and of EKS as the stand-in models it (an update replaces; a client request token replays its first
- * answer and refuses other parameters). Faults are injected at the ports; a crash is an {@link Error} thrown
- * from the port and every later call of that instance, so nothing the dead instance "does" has an effect.
+ * The real handler, batch and message processors on in-memory ports: one shared {@link InMemoryStateTable} (claims
+ * and entry leases with the conditions of contract section 4) and an {@link EksModel} (an update replaces; a client
+ * request token replays its first answer and refuses other parameters). Each function instance wraps them with its
+ * own fault injection: before a call's effect (a transient or permanent error, a crash) or after it (a lost answer,
+ * a crash). A crash is an {@link Error} thrown from the port and from every later call of that instance, so
+ * nothing the dead instance "does" has an effect.
+ * <p>
+ * Side calls (the lease beside the claim, its release beside the publish) run on the calling thread, and a lease
+ * wait moves the clock a fixed {@link #LEASE_PAUSE} per pause whatever jitter it chose: with one message at a time
+ * a seed replays exactly.
  */
 final class MemoryHarness implements Harness {
 
     static final String CLUSTER = "demo";
+    /** How far one pause of a lease wait moves the clock (and a millisecond of real time, for other lanes). */
+    static final Duration LEASE_PAUSE = Duration.ofMillis(250);
 
     final SteppingClock clock = new SteppingClock(Instant.parse("2026-11-29T12:00:00Z"));
     final List<String> logLines = new CopyOnWriteArrayList<>();
+    final InMemoryStateTable table = new InMemoryStateTable();
+    final EksModel eks = new EksModel(CLUSTER);
     private final Map<String, String> settings;
     private final int maxConcurrency;
-    private final Object lock = new Object();
-    private final Map<String, Item> items = new LinkedHashMap<>();
-    private final Map<String, EntryState> entries = new LinkedHashMap<>();
-    private final Map<String, AccessEntryUpdate> tokenUses = new LinkedHashMap<>();
-    /** EKS tokens EKS refused for good: it refuses them again, as a real InvalidParameterException would. */
-    private final Set<String> refusedTokens = new java.util.HashSet<>();
-    private final List<Change> changes = new ArrayList<>();
-    private final List<String> eksTokens = new ArrayList<>();
+    /** Requests (token and hash) EKS refused for good: it refuses them again, as a real refusal would. */
+    private final Set<String> refusedRequests = new HashSet<>();
     private final List<AccessEvent> events = new ArrayList<>();
     private final List<String> claimViolations = new CopyOnWriteArrayList<>();
+    private final List<String> recomputations = new CopyOnWriteArrayList<>();
     private final List<ExecutorService> pools = new ArrayList<>();
+    private final AtomicLong owners = new AtomicLong();
     private Instance instance;
-
-    private record Item(String status, String requestHash, long inProgressUntil) {
-    }
 
     /** Thrown by the ports of a dead instance: not an exception anyone in the function catches. */
     static final class Crash extends Error {
@@ -86,9 +99,7 @@ final class MemoryHarness implements Harness {
     }
 
     void putEntry(String principal, Set<String> groups, String username) {
-        synchronized (lock) {
-            entries.put(principal, new EntryState(Set.copyOf(groups), username));
-        }
+        eks.put(principal, groups, username);
     }
 
     AccessChangeFunction handler() {
@@ -134,28 +145,22 @@ final class MemoryHarness implements Harness {
 
     @Override
     public EntryState entry(String principal) {
-        synchronized (lock) {
-            return entries.get(principal);
-        }
+        return eks.entry(principal);
     }
 
     @Override
     public List<Change> changes() {
-        synchronized (lock) {
-            return List.copyOf(changes);
-        }
+        return eks.changes();
     }
 
     @Override
-    public List<String> eksTokensSent() {
-        synchronized (lock) {
-            return List.copyOf(eksTokens);
-        }
+    public List<Sent> updatesSent() {
+        return eks.sent();
     }
 
     @Override
     public List<Map<String, Object>> events(String detailType) {
-        synchronized (lock) {
+        synchronized (events) {
             return events.stream().filter(event -> event.detailType().equals(detailType))
                     .map(AccessEvent::detail).toList();
         }
@@ -167,16 +172,37 @@ final class MemoryHarness implements Harness {
     }
 
     @Override
+    public List<String> recomputations() {
+        return List.copyOf(recomputations);
+    }
+
+    @Override
     public Map<String, Long> inProgressClaims() {
-        synchronized (lock) {
-            Map<String, Long> claims = new LinkedHashMap<>();
-            items.forEach((token, item) -> {
-                if ("IN_PROGRESS".equals(item.status())) {
-                    claims.put(token, item.inProgressUntil());
-                }
-            });
-            return claims;
-        }
+        Map<String, Long> claims = new LinkedHashMap<>();
+        table.items().forEach((token, item) -> {
+            if (item.status() == ClaimStatus.IN_PROGRESS) {
+                claims.put(token, item.inProgressUntil());
+            }
+        });
+        return claims;
+    }
+
+    @Override
+    public Map<String, String> claimStatuses() {
+        Map<String, String> statuses = new LinkedHashMap<>();
+        table.items().forEach((token, item) -> statuses.put(token, item.status().name()));
+        return statuses;
+    }
+
+    @Override
+    public Map<String, Long> heldLeases() {
+        Map<String, Long> held = new LinkedHashMap<>();
+        table.leases().forEach((key, lease) -> {
+            if (lease.owner() != null) {
+                held.put(key, lease.inProgressUntil());
+            }
+        });
+        return held;
     }
 
     @Override
@@ -196,15 +222,17 @@ final class MemoryHarness implements Harness {
         }
     }
 
-    private boolean liveClaimDerives(String eksToken, long now) {
-        return items.entrySet().stream().anyMatch(item -> "IN_PROGRESS".equals(item.getValue().status())
-                && item.getValue().inProgressUntil() > now
-                && (eksToken == null || EksClientToken.derive(item.getKey(), item.getValue().requestHash())
-                        .equals(eksToken)));
+    private void note(StateChecks.Verdict verdict) {
+        if (verdict.violation() != null) {
+            claimViolations.add(verdict.violation());
+        }
+        if (verdict.recomputation() != null) {
+            recomputations.add(verdict.recomputation());
+        }
     }
 
     /** One function instance: its own ports (sharing the world's state), pool, handler and life. */
-    private final class Instance implements IdempotencyStore, AccessEntries, EventPublisher {
+    private final class Instance implements Claims, EntryLeases, AccessEntries, EventPublisher {
 
         volatile boolean dead;
         volatile FaultDecider faults = step -> null;
@@ -218,8 +246,13 @@ final class MemoryHarness implements Harness {
                 return thread;
             });
             pools.add(pool);
+            LeaseWait leaseWait = new LeaseWait(ignoredJitter -> {
+                clock.advance(LEASE_PAUSE);
+                Thread.sleep(1);
+            });
             MessageProcessor messageProcessor = new MessageProcessor(new RequestParser(),
-                    configuration.accessPolicy(), this, this, this, clock);
+                    configuration.accessPolicy(), this, this, this, this, leaseWait, Runnable::run,
+                    () -> "owner-" + owners.incrementAndGet());
             handler = TestHandlers.handler(new BatchProcessor(messageProcessor, pool,
                     new JsonOutcomeLog(logLines::add), clock), clock);
         }
@@ -229,7 +262,7 @@ final class MemoryHarness implements Harness {
         }
 
         /** Applies the fault decided for this call before the effect; returns it for the after-effect part. */
-        private Fault enter(Step step, java.util.function.UnaryOperator<Fault> adjust) {
+        private Fault enter(Step step, UnaryOperator<Fault> adjust) {
             if (dead) {
                 throw new Crash();
             }
@@ -238,6 +271,7 @@ final class MemoryHarness implements Harness {
                 return null;
             }
             switch (fault) {
+                // At UPDATE: a throttling answer to the first attempt, which EKS gives before changing anything.
                 case TRANSIENT -> throw new RetryableException("injected transient fault at " + step);
                 case PERMANENT -> throw permanent(step);
                 case CRASH_BEFORE -> {
@@ -252,7 +286,10 @@ final class MemoryHarness implements Harness {
 
         private void leave(Step step, Fault fault) {
             if (fault == Fault.LOST_ANSWER) {
-                throw new RetryableException("injected lost answer at " + step);
+                // The effect happened; the caller cannot tell. For an update that is an unknown outcome.
+                String message = "injected lost answer at " + step;
+                throw step == Step.UPDATE ? RetryableException.outcomeUnknown(message, null)
+                        : new RetryableException(message);
             }
             if (fault == Fault.CRASH_AFTER) {
                 dead = true;
@@ -264,29 +301,57 @@ final class MemoryHarness implements Harness {
          * A describe is not refused at random: a real NOT_FOUND is a fact about the entry that a later attempt would
          * meet too ({@code FaultInjectionTest} covers it).
          */
-        private java.util.function.UnaryOperator<Fault> permanentAsTransient() {
+        private UnaryOperator<Fault> permanentAsTransient() {
             return fault -> fault == Fault.PERMANENT ? Fault.TRANSIENT : fault;
         }
 
         /**
-         * EKS refuses a request for good or not at all: a token once refused is refused again, a token once
-         * accepted is replayed, never refused.
+         * EKS refuses a request for good or not at all: a request once refused is refused again, a request once
+         * accepted is never refused, whatever parameters a later attempt computes from the entry (a refusal here
+         * stands for one that the request itself causes, such as a group name EKS does not take). The request of an
+         * update is the claim whose token and hash derive its EKS token with the parameters sent.
          */
-        private java.util.function.UnaryOperator<Fault> stickyRefusal(String eksToken) {
+        private UnaryOperator<Fault> stickyRefusal(AccessEntryUpdate update) {
             return fault -> {
-                synchronized (lock) {
-                    if (refusedTokens.contains(eksToken)) {
+                synchronized (refusedRequests) {
+                    if (fault != Fault.PERMANENT && refusedRequests.isEmpty()) {
+                        return fault;
+                    }
+                    String request = requestOf(update);
+                    if (request == null) {
+                        return fault;
+                    }
+                    if (refusedRequests.contains(request)) {
                         return Fault.PERMANENT;
                     }
                     if (fault == Fault.PERMANENT) {
-                        if (tokenUses.containsKey(eksToken)) {
+                        if (acceptedBefore(request, update.principalArn())) {
                             return null;
                         }
-                        refusedTokens.add(eksToken);
+                        refusedRequests.add(request);
                     }
                     return fault;
                 }
             };
+        }
+
+        /** The token and hash of the claim that derives the update's EKS token, or {@code null}. */
+        private String requestOf(AccessEntryUpdate update) {
+            for (Map.Entry<String, InMemoryStateTable.ClaimItem> item : table.items().entrySet()) {
+                if (EksClientToken.derive(item.getKey(), item.getValue().requestHash(), update.kubernetesGroups(),
+                        update.username()).equals(update.eksClientRequestToken())) {
+                    return item.getKey() + " " + item.getValue().requestHash();
+                }
+            }
+            return null;
+        }
+
+        private boolean acceptedBefore(String request, String principal) {
+            String token = request.substring(0, request.lastIndexOf(' '));
+            String hash = request.substring(request.lastIndexOf(' ') + 1);
+            return eks.changes().stream().anyMatch(change -> change.principal().equals(principal)
+                    && EksClientToken.derive(token, hash, List.copyOf(change.groupsAfter()), change.usernameAfter())
+                            .equals(change.eksToken()));
         }
 
         private RuntimeException permanent(Step step) {
@@ -300,140 +365,100 @@ final class MemoryHarness implements Harness {
         }
 
         @Override
-        public ClaimResult claim(String token, String requestHash, Instant now, Instant inProgressUntil) {
+        public ClaimResult claim(String token, String requestHash, String owner, CallBudget budget) {
             Fault fault = enter(Step.CLAIM);
-            ClaimResult result;
-            synchronized (lock) {
-                Item existing = items.get(token);
-                if (existing == null || "IN_PROGRESS".equals(existing.status())
-                        && existing.inProgressUntil() < now.toEpochMilli()) {
-                    items.put(token, new Item("IN_PROGRESS", requestHash, inProgressUntil.toEpochMilli()));
-                    result = new ClaimResult.Acquired(token, requestHash, inProgressUntil);
-                } else if ("COMPLETED".equals(existing.status())) {
-                    result = new ClaimResult.Completed(token, existing.requestHash(), "{}");
-                } else {
-                    result = new ClaimResult.InProgress(token, Instant.ofEpochMilli(existing.inProgressUntil()));
-                }
-            }
+            ClaimResult result = table.claim(token, requestHash, owner, budget);
             leave(Step.CLAIM, fault);
             return result;
         }
 
         @Override
-        public boolean complete(ClaimResult.Acquired claim, String accessEntryJson, Instant now) {
-            Fault fault = enter(Step.COMPLETE);
-            boolean held;
-            synchronized (lock) {
-                held = holds(claim);
-                if (held) {
-                    items.put(claim.token(), new Item("COMPLETED", claim.requestHash(), 0));
-                }
-            }
-            leave(Step.COMPLETE, fault);
+        public ClaimResult.Held takeOver(ClaimResult.AppliedLapsed lapsed, String owner, CallBudget budget) {
+            Fault fault = enter(Step.TAKE_OVER);
+            ClaimResult.Held held = table.takeOver(lapsed, owner, budget);
+            leave(Step.TAKE_OVER, fault);
             return held;
         }
 
         @Override
-        public void release(ClaimResult.Acquired claim) {
-            Fault fault = enter(Step.RELEASE);
-            synchronized (lock) {
-                if (holds(claim)) {
-                    items.remove(claim.token());
-                }
-            }
-            leave(Step.RELEASE, fault);
-        }
-
-        private boolean holds(ClaimResult.Acquired claim) {
-            Item item = items.get(claim.token());
-            return item != null && "IN_PROGRESS".equals(item.status())
-                    && item.requestHash().equals(claim.requestHash())
-                    && item.inProgressUntil() == claim.inProgressUntil().toEpochMilli();
+        public ClaimResult.Held record(ClaimResult.Held claim, AppliedRecord record, CallBudget budget) {
+            Fault fault = enter(Step.RECORD);
+            ClaimResult.Held recorded = table.record(claim, record, budget);
+            leave(Step.RECORD, fault);
+            return recorded;
         }
 
         @Override
-        public AccessEntry describe(String clusterName, String principalArn) {
+        public void complete(ClaimResult.Held claim, CallBudget budget) {
+            Fault fault = enter(Step.COMPLETE);
+            table.complete(claim, budget);
+            leave(Step.COMPLETE, fault);
+        }
+
+        @Override
+        public void yield(ClaimResult.Held claim, CallBudget budget) {
+            Fault fault = enter(Step.YIELD);
+            table.yield(claim, budget);
+            leave(Step.YIELD, fault);
+        }
+
+        @Override
+        public void release(ClaimResult.Held claim, CallBudget budget) {
+            Fault fault = enter(Step.RELEASE);
+            table.release(claim, budget);
+            leave(Step.RELEASE, fault);
+        }
+
+        @Override
+        public Optional<Lease> acquire(String clusterName, String principalArn, String owner, CallBudget budget) {
+            Fault fault = enter(Step.LEASE);
+            Optional<Lease> lease = table.acquire(clusterName, principalArn, owner, budget);
+            leave(Step.LEASE, fault);
+            return lease;
+        }
+
+        @Override
+        public void release(Lease lease, Map<String, GrantRecord> grants, CallBudget budget) {
+            Fault fault = enter(Step.RELEASE_LEASE);
+            table.release(lease, grants, budget);
+            leave(Step.RELEASE_LEASE, fault);
+        }
+
+        @Override
+        public AccessEntry describe(String clusterName, String principalArn, CallBudget budget) {
             if (dead) {
                 throw new Crash();
             }
-            synchronized (lock) {
-                if (!liveClaimDerives(null, clock.millis())) {
-                    claimViolations.add("DescribeAccessEntry " + principalArn + " without a live claim");
-                }
-            }
+            budget.timeoutFor("EKS DescribeAccessEntry", Duration.ofSeconds(5));
+            note(StateChecks.describe(table, clock.millis(), clusterName, principalArn));
             Fault fault = enter(Step.DESCRIBE, permanentAsTransient());
-            AccessEntry entry;
-            synchronized (lock) {
-                EntryState state = entries.get(principalArn);
-                if (state == null) {
-                    throw new RejectionException(ReasonCode.NOT_FOUND, "EKS DescribeAccessEntry: no access entry");
-                }
-                entry = toEntry(principalArn, state);
-            }
+            AccessEntry entry = eks.describe(principalArn);
             leave(Step.DESCRIBE, fault);
             return entry;
         }
 
         @Override
-        public AccessEntry update(AccessEntryUpdate update) {
+        public AccessEntry update(AccessEntryUpdate update, CallBudget budget) {
             if (dead) {
                 throw new Crash();
             }
-            synchronized (lock) {
-                eksTokens.add(update.eksClientRequestToken());
-                if (!liveClaimDerives(update.eksClientRequestToken(), clock.millis())) {
-                    claimViolations.add("UpdateAccessEntry " + update.principalArn() + " with EKS token "
-                            + update.eksClientRequestToken() + " without a live claim deriving it");
-                }
-            }
-            Fault fault = enter(Step.UPDATE, stickyRefusal(update.eksClientRequestToken()));
-            AccessEntry entry;
-            synchronized (lock) {
-                EntryState current = entries.get(update.principalArn());
-                if (current == null) {
-                    throw new RejectionException(ReasonCode.NOT_FOUND, "EKS UpdateAccessEntry: no access entry");
-                }
-                AccessEntryUpdate first = tokenUses.get(update.eksClientRequestToken());
-                if (first != null && !sameParameters(first, update)) {
-                    throw new RejectionException(ReasonCode.INVALID_PARAMETER,
-                            "EKS UpdateAccessEntry: client request token reused with different parameters");
-                }
-                if (first == null) {
-                    tokenUses.put(update.eksClientRequestToken(), update);
-                    EntryState after = new EntryState(Set.copyOf(update.kubernetesGroups()), update.username());
-                    changes.add(new Change(update.principalArn(), update.eksClientRequestToken(),
-                            current.groups(), current.username(), after.groups(), after.username()));
-                    entries.put(update.principalArn(), after);
-                    entry = toEntry(update.principalArn(), after);
-                } else {
-                    // A replay answers what the first call did; the entry may have changed since.
-                    entry = toEntry(update.principalArn(),
-                            new EntryState(Set.copyOf(first.kubernetesGroups()), first.username()));
-                }
-            }
+            budget.timeoutFor("EKS UpdateAccessEntry", Duration.ofSeconds(5));
+            eks.noteSent(update);
+            note(StateChecks.update(table, clock.millis(), update.clusterName(), update));
+            Fault fault = enter(Step.UPDATE, stickyRefusal(update));
+            AccessEntry entry = eks.update(update);
             leave(Step.UPDATE, fault);
             return entry;
         }
 
-        private static boolean sameParameters(AccessEntryUpdate first, AccessEntryUpdate update) {
-            return first.principalArn().equals(update.principalArn())
-                    && new TreeSet<>(first.kubernetesGroups()).equals(new TreeSet<>(update.kubernetesGroups()))
-                    && Objects.equals(first.username(), update.username());
-        }
-
         @Override
-        public void publish(AccessEvent event) {
+        public void publish(AccessEvent event, CallBudget budget) {
             Fault fault = enter(Step.PUBLISH);
-            synchronized (lock) {
+            budget.timeoutFor("EventBridge PutEvents", Duration.ofSeconds(5));
+            synchronized (events) {
                 events.add(event);
             }
             leave(Step.PUBLISH, fault);
         }
-    }
-
-    private static AccessEntry toEntry(String principal, EntryState state) {
-        return new AccessEntry(CLUSTER, principal, List.copyOf(new TreeSet<>(state.groups())),
-                "arn:aws:eks:us-east-1:111122223333:access-entry/demo/x", Instant.parse("2026-01-01T00:00:00Z"),
-                Instant.parse("2026-01-01T00:00:00Z"), Map.of(), state.username(), "STANDARD");
     }
 }

@@ -65,12 +65,12 @@ final class PropertyRun {
     private final Map<String, String> finalOutcomes = new LinkedHashMap<>();
     private final Map<String, Integer> receives = new HashMap<>();
     private final List<String> dlq = new ArrayList<>();
-    private final Set<String> conflictedTokens = new HashSet<>();
     private boolean duplicateEventsPossible;
     private int crashes;
     private int faultsInjected;
     private int rounds;
-    private final List<String> knownGaps = new ArrayList<>();
+    /** Requests recomputed on an entry another request changed after their unrecorded change (section 4.2). */
+    private final List<String> recomputedOnChangedEntry = new ArrayList<>();
     private final StringBuilder trace = new StringBuilder();
 
     PropertyRun(long seed, boolean fifo, int messageCount) {
@@ -95,11 +95,16 @@ final class PropertyRun {
             deliver(harness);
             check(harness);
             System.out.printf("PropertyRun seed %d (%s): %d messages, %d rounds, %d faults, %d crashes,"
-                    + " known gaps %s%n", seed, fifo ? "FIFO" : "standard", messageCount, rounds, faultsInjected,
-                    crashes, knownGaps);
+                    + " recomputed on a changed entry after an unrecorded change %s%n", seed,
+                    fifo ? "FIFO" : "standard", messageCount, rounds, faultsInjected, crashes,
+                    recomputedOnChangedEntry);
         } catch (AssertionError failure) {
+            StringBuilder eks = new StringBuilder();
+            harness.updatesSent().forEach(sent -> eks.append("  sent ").append(sent).append('\n'));
+            harness.changes().forEach(change -> eks.append("  changed ").append(change).append('\n'));
             throw new AssertionError("property run failed for seed " + seed + " (" + (fifo ? "FIFO" : "standard")
-                    + ", " + messageCount + " messages): " + failure.getMessage() + "\ntrace:\n" + trace, failure);
+                    + ", " + messageCount + " messages): " + failure.getMessage() + "\ntrace:\n" + trace
+                    + "EKS:\n" + eks, failure);
         }
     }
 
@@ -146,9 +151,6 @@ final class PropertyRun {
                 token = null; // the SQS message id is the token
             } else {
                 token = "t" + index;
-            }
-            if (token != null && requests.stream().anyMatch(other -> token.equals(other.token()))) {
-                conflictedTokens.add(token);
             }
             requests.add(new Request(index, messageId, principal, kind, groups, username, token,
                     body(principal, kind, groups, username, token), null));
@@ -230,6 +232,10 @@ final class PropertyRun {
                     assertThat(claim.getValue()).as("inProgressUntil of %s after round %d", claim.getKey(), round)
                             .isLessThanOrEqualTo(deadline);
                 }
+                for (Map.Entry<String, Long> lease : harness.heldLeases().entrySet()) {
+                    assertThat(lease.getValue()).as("inProgressUntil of %s after round %d", lease.getKey(), round)
+                            .isLessThanOrEqualTo(deadline);
+                }
             }
             rounds = round + 1;
             harness.advance(faulty ? Duration.ofSeconds(List.of(5, 30, 61).get(random.nextInt(3)))
@@ -251,7 +257,8 @@ final class PropertyRun {
         if (fault == Harness.Fault.CRASH_AFTER && step == Harness.Step.PUBLISH
                 || fault == Harness.Fault.LOST_ANSWER && step == Harness.Step.PUBLISH
                 || step == Harness.Step.COMPLETE) {
-            // Published but not completed: the one way to a second Updated event.
+            // Published but not completed: the one way to a second Updated event (the next delivery takes the
+            // APPLIED claim over and publishes its recorded event again).
             duplicateEventsPossible = true;
         }
         faultsInjected++;
@@ -259,21 +266,41 @@ final class PropertyRun {
         return fault;
     }
 
-    private static String eksTokenOf(RequestParser parser, Request request) {
-        String token = request.token() == null ? request.messageId() : request.token();
-        return EksClientToken.derive(token, CanonicalForm.hash(parser.parse(request.body(), request.messageId())));
+    private static String tokenOf(Request request) {
+        return request.token() == null ? request.messageId() : request.token();
+    }
+
+    /** True when this request, sending these parameters, sends this EKS token (contract section 2.2). */
+    private static boolean sends(RequestParser parser, Request request, String principal, String eksToken,
+                                 java.util.Collection<String> groups, String username) {
+        return request.expectedRejection() == null && request.principal().equals(principal)
+                && EksClientToken.derive(tokenOf(request),
+                        CanonicalForm.hash(parser.parse(request.body(), request.messageId())),
+                        List.copyOf(groups), username).equals(eksToken);
+    }
+
+    /** The generated request an EKS update belongs to: its token, hash and parameters derive the EKS token. */
+    private Request requestOf(RequestParser parser, String principal, String eksToken,
+                              java.util.Collection<String> groups, String username) {
+        return requests.stream().filter(request -> sends(parser, request, principal, eksToken, groups, username))
+                .findFirst().orElse(null);
+    }
+
+    /** A request, as the state table tells requests apart: its token and its hash. */
+    private static String identity(RequestParser parser, Request request) {
+        return tokenOf(request) + " " + CanonicalForm.hash(parser.parse(request.body(), request.messageId()));
     }
 
     private void check(Harness harness) {
         RequestParser parser = new RequestParser();
         assertThat(dlq).as("dead-lettered (faults stop after %d rounds, so none should be)", FAULT_ROUNDS).isEmpty();
-        assertThat(harness.claimViolations()).as("invariant 2: EKS calls without a live claim").isEmpty();
+        assertThat(harness.claimViolations()).as("invariant 2: EKS calls without a live claim and lease").isEmpty();
+        assertThat(harness.recomputations()).as("invariant 3: updates after the change was recorded APPLIED")
+                .isEmpty();
 
         // Invariant 1: every message ended, as its kind says, and every rejection has its event.
         Set<String> rejectedIds = new HashSet<>();
         harness.events("Access Change Rejected").forEach(detail -> rejectedIds.add((String) detail.get("messageId")));
-        Map<String, Request> byEksToken = new HashMap<>();
-        Map<String, String> requestTokenOf = new HashMap<>();
         for (Request request : requests) {
             String outcome = finalOutcomes.get(request.messageId());
             assertThat(outcome).as("final outcome of %s", request.messageId()).isNotNull();
@@ -287,53 +314,63 @@ final class PropertyRun {
             if (request.expectedRejection() != null) {
                 assertThat(outcome.split(",")).as("outcome of %s", request.messageId())
                         .containsOnly(request.expectedRejection());
-                continue;
             }
-            String token = request.token() == null ? request.messageId() : request.token();
-            String eksToken = EksClientToken.derive(token,
-                    CanonicalForm.hash(parser.parse(request.body(), request.messageId())));
-            byEksToken.putIfAbsent(eksToken, request);
-            requestTokenOf.put(eksToken, token);
         }
 
-        // Invariant 3: each distinct request changed EKS at most once, with its own derived token.
+        // Invariant 3: every update sent belongs to a generated request (its EKS token is derived from the
+        // request's token, hash and the exact parameters sent), and each EKS token changed EKS at most once.
+        for (Harness.Sent sent : harness.updatesSent()) {
+            assertThat(requestOf(parser, sent.principal(), sent.eksToken(), sent.groups(), sent.username()))
+                    .as("the request of EKS token %s (%s, %s)", sent.eksToken(), sent.groups(), sent.username())
+                    .isNotNull();
+        }
         List<Harness.Change> changes = harness.changes();
         Set<String> changedTokens = new HashSet<>();
-        for (Harness.Change change : changes) {
-            assertThat(byEksToken).as("EKS token %s belongs to a generated request", change.eksToken())
-                    .containsKey(change.eksToken());
+        List<Request> accepted = new ArrayList<>();
+        Map<String, List<Integer>> changesOfRequest = new LinkedHashMap<>();
+        for (int position = 0; position < changes.size(); position++) {
+            Harness.Change change = changes.get(position);
             assertThat(changedTokens.add(change.eksToken())).as("EKS token %s changed EKS twice", change.eksToken())
                     .isTrue();
-            Request request = byEksToken.get(change.eksToken());
-            assertThat(change.principal()).isEqualTo(request.principal());
+            Request request = requestOf(parser, change.principal(), change.eksToken(), change.groupsAfter(),
+                    change.usernameAfter());
+            assertThat(request).as("the request of EKS token %s", change.eksToken()).isNotNull();
+            accepted.add(request);
+            changesOfRequest.computeIfAbsent(identity(parser, request), ignored -> new ArrayList<>()).add(position);
             // Nothing reset by omission, no lost update: the change is the request applied to the entry as it was.
             assertThat(new Harness.EntryState(new TreeSet<>(change.groupsAfter()), change.usernameAfter()))
                     .as("change by %s", request.messageId())
                     .isEqualTo(request.applyTo(new Harness.EntryState(new TreeSet<>(change.groupsBefore()),
                             change.usernameBefore())));
         }
-        assertThat(harness.eksTokensSent()).allSatisfy(sent -> assertThat(byEksToken).containsKey(sent));
+        // No change is recomputed after EKS accepted it: a request changes EKS with one set of parameters. The one
+        // exception the contract names (section 4.2, "Not covered"): its change was never recorded (the instance
+        // died or the outcome stayed unknown), and another request changed the entry before the redelivery
+        // recomputed it. Updates after a recorded change are caught as they are sent (recomputations above).
+        changesOfRequest.forEach((identity, positions) -> {
+            for (int index = 1; index < positions.size(); index++) {
+                int earlier = positions.get(index - 1);
+                int later = positions.get(index);
+                String principal = changes.get(later).principal();
+                boolean changedBetween = changes.subList(earlier + 1, later).stream()
+                        .anyMatch(other -> other.principal().equals(principal));
+                assertThat(changedBetween).as("request %s changed EKS with two parameter sets (changes %d and %d)"
+                        + " without another change to the entry between them", identity, earlier, later).isTrue();
+                recomputedOnChangedEntry.add(identity.substring(0, identity.indexOf(' ')));
+            }
+        });
 
-        // Invariant 4: every applied token has its Updated event(s), all naming the token.
+        // Invariant 4: every request that changed EKS has its Updated event(s), all naming the token. No
+        // exceptions: a publish failure leaves the claim APPLIED with its event, and whoever finishes it
+        // publishes that event.
         Map<String, Integer> updatedPerToken = new HashMap<>();
         for (Map<String, Object> detail : harness.events("Access Entry Updated")) {
             updatedPerToken.merge((String) detail.get("clientRequestToken"), 1, Integer::sum);
         }
-        for (String eksToken : changedTokens) {
-            Request request = byEksToken.get(eksToken);
-            String token = requestTokenOf.get(eksToken);
-            // KNOWN GAPS (README, "Failure modes"; not fixed): on a standard queue a change can be in effect without
-            // an Updated event when its publish failed and then (a) a different request reusing its token took the
-            // token over, or (b) another change to the entry made the redelivery resend its EKS token with other
-            // parameters, which EKS refuses (INVALID_PARAMETER). FIFO groups rule both out; they are counted here.
-            boolean knownGap = !fifo && (conflictedTokens.contains(token)
-                    || finalOutcomes.get(request.messageId()).contains("REJECTED INVALID_PARAMETER"));
-            if (knownGap && updatedPerToken.getOrDefault(token, 0) == 0) {
-                knownGaps.add(token);
-            } else {
-                assertThat(updatedPerToken.getOrDefault(token, 0))
-                        .as("Updated events for token %s (changed EKS)", token).isGreaterThanOrEqualTo(1);
-            }
+        for (Request request : accepted) {
+            String token = tokenOf(request);
+            assertThat(updatedPerToken.getOrDefault(token, 0))
+                    .as("Updated events for token %s (changed EKS)", token).isGreaterThanOrEqualTo(1);
         }
         if (!duplicateEventsPossible && crashes == 0) {
             updatedPerToken.forEach((token, count) ->
@@ -344,10 +381,6 @@ final class PropertyRun {
         // for FIFO (in the order EKS saw them for a standard queue). A request sent twice (same token and body)
         // sits at two places in the queue: any of them may be the one applied.
         Map<String, Harness.EntryState> expected = initialEntries();
-        List<Request> accepted = new ArrayList<>();
-        for (Harness.Change change : changes) {
-            accepted.add(byEksToken.get(change.eksToken()));
-        }
         if (fifo) {
             for (String principal : Messages.PRINCIPALS) {
                 int position = -1;
@@ -357,8 +390,8 @@ final class PropertyRun {
                     }
                     int previous = position;
                     position = requests.stream()
-                            .filter(request -> request.expectedRejection() == null && request.index() > previous
-                                    && eksTokenOf(parser, request).equals(change.eksToken()))
+                            .filter(request -> request.index() > previous && sends(parser, request, principal,
+                                    change.eksToken(), change.groupsAfter(), change.usernameAfter()))
                             .mapToInt(Request::index).min().orElse(Integer.MAX_VALUE);
                     assertThat(position).as("invariant 5: change %s to %s comes after message %d in queue order",
                             change.eksToken(), principal, previous).isNotEqualTo(Integer.MAX_VALUE);
@@ -374,9 +407,13 @@ final class PropertyRun {
                     .as("final state of %s", principal).isEqualTo(expected.get(principal));
         }
 
-        // Invariant 6: no claim outlives its inProgressUntil.
+        // Invariant 6: no claim or lease outlives its inProgressUntil, and no recorded change is left unfinished.
         long now = harness.nowMillis();
         harness.inProgressClaims().forEach((token, until) ->
                 assertThat(until).as("claim %s lapsed", token).isLessThanOrEqualTo(now));
+        harness.heldLeases().forEach((key, until) ->
+                assertThat(until).as("lease %s lapsed", key).isLessThanOrEqualTo(now));
+        assertThat(harness.claimStatuses()).as("claims left APPLIED after every message ended")
+                .doesNotContainValue("APPLIED");
     }
 }

@@ -9,12 +9,15 @@ import dev.eksaccessupdater.Configuration;
 import dev.eksaccessupdater.Dependencies;
 import dev.eksaccessupdater.LocalFunction;
 import dev.eksaccessupdater.TestHandlers;
+import dev.eksaccessupdater.dedup.DynamoDbEntryLeases;
 import dev.eksaccessupdater.eks.EksClientToken;
 import dev.eksaccessupdater.standin.EksStandIn;
 import dev.eksaccessupdater.standin.EventBridgeStandIn;
 import dev.eksaccessupdater.testing.Dynalite;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,6 +28,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
@@ -35,18 +40,22 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  * {@link LocalFunction}, with every instance talking to the three services through its own {@link FaultyProxy}s.
  * Each instance has its own clock offset, so a redelivery "after the claim lapsed" needs no waiting.
  * <p>
- * Every EKS call any instance makes is checked against the table at the moment it is made: an
- * {@code UpdateAccessEntry} must be covered by a live {@code IN_PROGRESS} claim whose derived EKS token is the one
- * sent (invariant 2); a {@code DescribeAccessEntry} by some live claim.
+ * Every EKS call any instance makes is checked against the table at the moment it is made (invariant 2): an
+ * {@code UpdateAccessEntry} must be covered by a live {@code IN_PROGRESS} claim whose token and hash derive the EKS
+ * token sent with the groups and username sent, and by a live lease of the entry held by that claim's owner; a
+ * {@code DescribeAccessEntry} by a live lease of the entry and a live claim of the lease's owner. An update whose
+ * EKS token derives from a claim already {@code APPLIED} or {@code COMPLETED} is a recomputation (invariant 3).
  */
 final class ProxiedStack implements AutoCloseable {
 
     static final String IN_PROGRESS = "IN_PROGRESS";
+    private static final Pattern ENTRY_PATH = Pattern.compile("/clusters/([^/]+)/access-entries/([^/]+)");
 
     private final LocalFunction local;
     private final URI dynaliteEndpoint;
     private final Map<String, String> settings;
     private final List<String> claimViolations = new CopyOnWriteArrayList<>();
+    private final List<String> recomputations = new CopyOnWriteArrayList<>();
     private final List<Instance> instances = new CopyOnWriteArrayList<>();
 
     private ProxiedStack(LocalFunction local, URI dynaliteEndpoint, Map<String, String> settings) {
@@ -87,6 +96,21 @@ final class ProxiedStack implements AutoCloseable {
         return List.copyOf(claimViolations);
     }
 
+    List<String> recomputations() {
+        return List.copyOf(recomputations);
+    }
+
+    /** True for an entry lease's key, false for a claim's (a request token has no space). */
+    static boolean isLease(String key) {
+        return key.startsWith("lease ");
+    }
+
+    /** A claim's status; {@code null} for a lease item. */
+    static String status(Map<String, AttributeValue> item) {
+        AttributeValue status = item.get("status");
+        return status == null ? null : status.s();
+    }
+
     /** Every item of the table, by token, read consistently. */
     Map<String, Map<String, AttributeValue>> items() {
         Map<String, Map<String, AttributeValue>> items = new LinkedHashMap<>();
@@ -112,32 +136,80 @@ final class ProxiedStack implements AutoCloseable {
         local.close();
     }
 
-    private void checkClaim(FaultyProxy.Call call, Clock clock) {
-        long now = clock.millis();
-        List<Map<String, AttributeValue>> live = new ArrayList<>();
-        for (Map<String, AttributeValue> item : items().values()) {
-            if (IN_PROGRESS.equals(item.get("status").s())
-                    && Long.parseLong(item.get("inProgressUntil").n()) > now) {
-                live.add(item);
+    /** Invariants 2 and 3 at the moment an EKS call reaches the proxy of a live instance. */
+    @SuppressWarnings("unchecked")
+    private void checkEksCall(FaultyProxy.Call call, Clock clock) {
+        Matcher path = ENTRY_PATH.matcher(call.path());
+        if (!path.matches()) {
+            return;
+        }
+        String cluster = URLDecoder.decode(path.group(1), StandardCharsets.UTF_8);
+        String principal = URLDecoder.decode(path.group(2), StandardCharsets.UTF_8);
+        Instant now = clock.instant();
+        Map<String, Map<String, AttributeValue>> items = items();
+        Map<String, AttributeValue> lease = items.get(DynamoDbEntryLeases.key(cluster, principal));
+        String leaseOwner = lease != null && live(lease, now) ? lease.get("owner").s() : null;
+        if ("DescribeAccessEntry".equals(call.operation())) {
+            if (leaseOwner == null) {
+                claimViolations.add("DescribeAccessEntry " + call.path() + " without a live lease of the entry");
+            } else if (items.entrySet().stream().noneMatch(item -> !isLease(item.getKey())
+                    && IN_PROGRESS.equals(status(item.getValue())) && live(item.getValue(), now)
+                    && leaseOwner.equals(item.getValue().get("owner").s()))) {
+                claimViolations.add("DescribeAccessEntry " + call.path() + " without a live claim of the lease's"
+                        + " owner " + leaseOwner);
+            }
+            return;
+        }
+        if (!"UpdateAccessEntry".equals(call.operation())) {
+            return;
+        }
+        Map<String, Object> body;
+        try {
+            body = JSON.std.mapFrom(call.body());
+        } catch (IOException e) {
+            claimViolations.add("UpdateAccessEntry with an unreadable body: " + call.body());
+            return;
+        }
+        String eksToken = String.valueOf(body.get("clientRequestToken"));
+        List<String> groups = body.get("kubernetesGroups") == null ? List.of()
+                : ((List<Object>) body.get("kubernetesGroups")).stream().map(String::valueOf).toList();
+        String username = (String) body.get("username");
+        String holder = null;
+        String recorded = null;
+        for (Map.Entry<String, Map<String, AttributeValue>> item : items.entrySet()) {
+            if (isLease(item.getKey()) || item.getValue().get("requestHash") == null) {
+                continue;
+            }
+            boolean derives = EksClientToken.derive(item.getKey(), item.getValue().get("requestHash").s(), groups,
+                    username).equals(eksToken);
+            if (!derives) {
+                continue;
+            }
+            if (IN_PROGRESS.equals(status(item.getValue())) && live(item.getValue(), now)) {
+                holder = item.getValue().get("owner").s();
+            } else if (!IN_PROGRESS.equals(status(item.getValue()))) {
+                recorded = item.getKey() + " (" + status(item.getValue()) + ")";
             }
         }
-        if ("UpdateAccessEntry".equals(call.operation())) {
-            String eksToken;
-            try {
-                eksToken = String.valueOf(JSON.std.mapFrom(call.body()).get("clientRequestToken"));
-            } catch (IOException e) {
-                claimViolations.add("UpdateAccessEntry with an unreadable body: " + call.body());
-                return;
-            }
-            boolean held = live.stream().anyMatch(item -> EksClientToken.derive(
-                    item.get("clientRequestToken").s(), item.get("requestHash").s()).equals(eksToken));
-            if (!held) {
+        if (holder == null) {
+            if (recorded != null) {
+                recomputations.add("UpdateAccessEntry " + call.path() + " with EKS token " + eksToken
+                        + " for request " + recorded + ": a change EKS accepted was recomputed");
+            } else {
                 claimViolations.add("UpdateAccessEntry " + call.path() + " with EKS token " + eksToken
                         + " while no live claim derives it");
             }
-        } else if ("DescribeAccessEntry".equals(call.operation()) && live.isEmpty()) {
-            claimViolations.add("DescribeAccessEntry " + call.path() + " while no claim was live");
+        } else if (!holder.equals(leaseOwner)) {
+            claimViolations.add("UpdateAccessEntry " + call.path() + " by claim owner " + holder
+                    + " while the entry's live lease is held by " + leaseOwner);
         }
+    }
+
+    /** Held by an owner, not lapsed ({@code inProgressUntil}) and not expired ({@code expiresAt}). */
+    private static boolean live(Map<String, AttributeValue> item, Instant now) {
+        return item.get("owner") != null && item.get("inProgressUntil") != null
+                && Long.parseLong(item.get("inProgressUntil").n()) > now.toEpochMilli()
+                && (item.get("expiresAt") == null || Long.parseLong(item.get("expiresAt").n()) >= now.getEpochSecond());
     }
 
     /** One Lambda instance: its own SDK clients, behind its own proxies, with its own clock. */
@@ -156,7 +228,7 @@ final class ProxiedStack implements AutoCloseable {
             eks = new FaultyProxy(local.eks().endpoint(), FaultyProxy.ERROR_CONTENT_TYPES.get("eks"), crashed);
             eventBridge = new FaultyProxy(local.eventBridge().endpoint(),
                     FaultyProxy.ERROR_CONTENT_TYPES.get("eventbridge"), crashed);
-            eks.onCall(call -> checkClaim(call, clock));
+            eks.onCall(call -> checkEksCall(call, clock));
             Map<String, String> environment = new HashMap<>(Map.of(
                     "IDEMPOTENCY_TABLE_NAME", local.tableName(),
                     "EVENT_BUS_NAME", LocalFunction.BUS,

@@ -46,7 +46,7 @@ class TimeTest {
             assertThat(response.getBatchItemFailures()).extracting(SQSBatchResponse.BatchItemFailure::getItemIdentifier)
                     .containsExactly("m1", "m2");
             assertThat(harness.inProgressClaims()).isEmpty();
-            assertThat(harness.eksTokensSent()).isEmpty();
+            assertThat(harness.updatesSent()).isEmpty();
             assertThat(harness.logLines).filteredOn(line -> line.contains("\"event\":\"message\""))
                     .allSatisfy(line -> assertThat(line).contains("too little of the invocation was left"));
         }

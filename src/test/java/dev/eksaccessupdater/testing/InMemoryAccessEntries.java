@@ -1,4 +1,4 @@
-package dev.eksaccessupdater.processing;
+package dev.eksaccessupdater.testing;
 
 import dev.eksaccessupdater.eks.AccessEntries;
 import dev.eksaccessupdater.eks.AccessEntry;
@@ -6,6 +6,7 @@ import dev.eksaccessupdater.eks.AccessEntryUpdate;
 import dev.eksaccessupdater.failure.AccessChangeException;
 import dev.eksaccessupdater.failure.ReasonCode;
 import dev.eksaccessupdater.failure.RejectionException;
+import dev.eksaccessupdater.time.CallBudget;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -15,7 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** In-memory access entries with replace semantics, a call log, injectable failures and a measured concurrency. */
-final class FakeAccessEntries implements AccessEntries {
+public final class InMemoryAccessEntries implements AccessEntries {
 
     private final Map<String, AccessEntry> entries = new ConcurrentHashMap<>();
     private final List<String> calls = new ArrayList<>();
@@ -23,25 +24,26 @@ final class FakeAccessEntries implements AccessEntries {
     private final Map<String, AccessChangeException> failures = new ConcurrentHashMap<>();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger maxInFlight = new AtomicInteger();
-    volatile Duration latency = Duration.ZERO;
+    public volatile Duration latency = Duration.ZERO;
 
-    void put(String cluster, String principal, List<String> groups, String username, String type) {
+    public void put(String cluster, String principal, List<String> groups, String username, String type) {
         entries.put(key(cluster, principal), new AccessEntry(cluster, principal, groups,
                 "arn:aws:eks:us-east-1:111122223333:access-entry/" + cluster + "/role/111122223333/x/1",
                 Instant.parse("2026-01-01T00:00:00Z"), Instant.parse("2026-01-01T00:00:00Z"), Map.of(), username, type));
     }
 
     /** Every call for this principal fails with {@code failure} until cleared. */
-    void failFor(String principal, AccessChangeException failure) {
+    public void failFor(String principal, AccessChangeException failure) {
         failures.put(principal, failure);
     }
 
-    void clearFailures() {
+    public void clearFailures() {
         failures.clear();
     }
 
     @Override
-    public AccessEntry describe(String clusterName, String principalArn) {
+    public AccessEntry describe(String clusterName, String principalArn, CallBudget budget) {
+        budget.timeoutFor("EKS DescribeAccessEntry", Duration.ofSeconds(5));
         enter("describe " + principalArn, principalArn);
         try {
             AccessEntry entry = entries.get(key(clusterName, principalArn));
@@ -55,7 +57,8 @@ final class FakeAccessEntries implements AccessEntries {
     }
 
     @Override
-    public AccessEntry update(AccessEntryUpdate update) {
+    public AccessEntry update(AccessEntryUpdate update, CallBudget budget) {
+        budget.timeoutFor("EKS UpdateAccessEntry", Duration.ofSeconds(5));
         enter("update " + update.principalArn(), update.principalArn());
         try {
             synchronized (this) {
@@ -94,19 +97,19 @@ final class FakeAccessEntries implements AccessEntries {
         }
     }
 
-    AccessEntry entry(String cluster, String principal) {
+    public AccessEntry entry(String cluster, String principal) {
         return entries.get(key(cluster, principal));
     }
 
-    synchronized List<String> calls() {
+    public synchronized List<String> calls() {
         return List.copyOf(calls);
     }
 
-    synchronized List<AccessEntryUpdate> updates() {
+    public synchronized List<AccessEntryUpdate> updates() {
         return List.copyOf(updates);
     }
 
-    int maxInFlight() {
+    public int maxInFlight() {
         return maxInFlight.get();
     }
 
