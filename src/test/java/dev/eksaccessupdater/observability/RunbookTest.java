@@ -16,10 +16,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
-/** The README's runbook and subscriber sections against what the function really logs and publishes. */
+/** The runbook and the subscribers' guide in {@code docs/} against what the function really logs and publishes. */
 class RunbookTest {
 
-    private static final String README = readme();
+    private static final String RUNBOOK = document("docs/operations.md");
+    private static final String SUBSCRIBING = document("docs/subscribing.md");
     private static final Pattern CODE_BLOCK = Pattern.compile("(?m)^```([a-z]*)\\n(.*?)^```", Pattern.DOTALL);
     private static final Pattern QUERY_START = Pattern.compile("^(fields|filter|stats|sort|display|parse)\\b");
     /** Logs Insights commands, functions and keywords: every other word of a query names a field. */
@@ -28,17 +29,17 @@ class RunbookTest {
             "min", "max", "pct", "stddev", "count_distinct", "earliest", "latest", "bin", "ispresent", "isempty",
             "strlen", "tolower", "toupper", "concat");
 
-    private static String readme() {
+    private static String document(String path) {
         try {
-            return Files.readString(Path.of("README.md"));
+            return Files.readString(Path.of(path));
         } catch (IOException unreadable) {
             throw new IllegalStateException(unreadable);
         }
     }
 
-    private static List<String> codeBlocks(String language, Pattern firstLine) {
+    private static List<String> codeBlocks(String document, String language, Pattern firstLine) {
         List<String> blocks = new ArrayList<>();
-        Matcher block = CODE_BLOCK.matcher(README);
+        Matcher block = CODE_BLOCK.matcher(document);
         while (block.find()) {
             if (block.group(1).equals(language) && firstLine.matcher(block.group(2)).find()) {
                 blocks.add(block.group(2));
@@ -93,7 +94,7 @@ class RunbookTest {
 
     @Test
     void queries_inTheRunbook_useOnlyFieldsTheFunctionLogs() {
-        List<String> queries = codeBlocks("", QUERY_START);
+        List<String> queries = codeBlocks(RUNBOOK, "", QUERY_START);
         Set<String> logged = loggedFields();
 
         assertThat(queries).hasSizeGreaterThanOrEqualTo(6);
@@ -103,16 +104,16 @@ class RunbookTest {
 
     @Test
     void runbook_always_showsTheRedriveCommandForTheDeadLetterQueue() {
-        assertThat(README).contains("aws sqs start-message-move-task --source-arn <DeadLetterQueueArn>");
+        assertThat(RUNBOOK).contains("aws sqs start-message-move-task --source-arn <DeadLetterQueueArn>");
         for (String alarm : List.of("DeadLetterQueueAlarm", "RequestQueueAgeAlarm", "RejectionRateAlarm",
                 "FunctionErrorsAlarm", "FunctionThrottlesAlarm")) {
-            assertThat(README).as(alarm).containsPattern("(?m)^\\| `" + alarm + "` \\|");
+            assertThat(RUNBOOK).as(alarm).containsPattern("(?m)^\\| `" + alarm + "` \\|");
         }
     }
 
     @Test
-    void eventExamples_inTheReadme_carryDetailsTheSchemasAccept() throws IOException {
-        List<String> examples = codeBlocks("json", Pattern.compile("\"detail-type\": \"Access"));
+    void eventExamples_inTheSubscribersGuide_carryDetailsTheSchemasAccept() throws IOException {
+        List<String> examples = codeBlocks(SUBSCRIBING, "json", Pattern.compile("\"detail-type\": \"Access"));
 
         assertThat(examples).hasSize(2);
         for (String example : examples) {
@@ -124,17 +125,17 @@ class RunbookTest {
     }
 
     @Test
-    void eventPatterns_inTheReadme_matchWhatTheySayTheyMatch() throws IOException {
+    void eventPatterns_inTheSubscribersGuide_matchWhatTheySayTheyMatch() throws IOException {
         List<Map<String, Object>> events = new ArrayList<>();
-        for (String example : codeBlocks("json", Pattern.compile("\"detail-type\": \"Access"))) {
+        for (String example : codeBlocks(SUBSCRIBING, "json", Pattern.compile("\"detail-type\": \"Access"))) {
             events.add(JSON.std.mapFrom(example));
         }
         List<Map<String, Object>> patterns = new ArrayList<>();
-        for (String pattern : codeBlocks("json", Pattern.compile("^\\{\\s*\"source\": \\["))) {
+        for (String pattern : codeBlocks(SUBSCRIBING, "json", Pattern.compile("^\\{\\s*\"source\": \\["))) {
             patterns.add(JSON.std.mapFrom(pattern));
         }
 
-        // In README order: one cluster's changes, every rejection, one principal's changes and rejections.
+        // In the guide's order: one cluster's changes, every rejection, one principal's changes and rejections.
         assertThat(patterns).hasSize(3);
         assertThat(events.stream().map(event -> matches(patterns.get(0), event)).toList()).containsExactly(true, false);
         assertThat(events.stream().map(event -> matches(patterns.get(1), event)).toList()).containsExactly(false, true);
@@ -143,7 +144,7 @@ class RunbookTest {
                 "detail", Map.of("principalArn", "arn:aws:iam::111122223333:role/someone-else")))).isFalse();
     }
 
-    /** EventBridge matching for the subset the README uses: exact strings, nested fields and {@code $or}. */
+    /** EventBridge matching for the subset the subscribers' guide uses: exact strings, nested fields and {@code $or}. */
     @SuppressWarnings("unchecked")
     static boolean matches(Map<String, Object> pattern, Map<String, Object> event) {
         for (Map.Entry<String, Object> field : pattern.entrySet()) {
