@@ -199,6 +199,7 @@ public final class SchedulerStandIn implements AutoCloseable {
     private final List<Fault> faults = new ArrayList<>();
     private final List<String> deliveryFaults = new ArrayList<>();
     private final List<Consumer<Delivery>> listeners = new CopyOnWriteArrayList<>();
+    private int announced;
     private volatile Duration delay = Duration.ZERO;
     private volatile SqsClient sqs;
     private volatile ScheduledExecutorService poller;
@@ -305,11 +306,14 @@ public final class SchedulerStandIn implements AutoCloseable {
         }
     }
 
-    /** Waits until at least {@code count} schedules were delivered; returns the deliveries, or throws after {@code timeout}. */
+    /**
+     * Waits until at least {@code count} schedules were delivered and their {@link #onDelivery} listeners have run;
+     * returns the successful deliveries, or throws after {@code timeout}.
+     */
     public List<Delivery> awaitDelivered(int count, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (lock) {
-            while (delivered().size() < count) {
+            while (announced < count) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     throw new IllegalStateException("expected " + count + " deliveries within " + timeout + ", got "
@@ -429,10 +433,18 @@ public final class SchedulerStandIn implements AutoCloseable {
                 }
             }
             deliveries.add(delivery);
-            lock.notifyAll();
         }
-        for (Consumer<Delivery> listener : listeners) {
-            listener.accept(delivery);
+        try {
+            for (Consumer<Delivery> listener : listeners) {
+                listener.accept(delivery);
+            }
+        } finally {
+            synchronized (lock) {
+                if (delivery.delivered()) {
+                    announced++;
+                }
+                lock.notifyAll();
+            }
         }
         return delivery;
     }
