@@ -204,6 +204,7 @@ public final class SchedulerStandIn implements AutoCloseable {
     private volatile SqsClient sqs;
     private volatile ScheduledExecutorService poller;
     private volatile StandInHttp http;
+    private boolean closed;
 
     public SchedulerStandIn() {
         this(Clock.systemUTC());
@@ -235,9 +236,13 @@ public final class SchedulerStandIn implements AutoCloseable {
         return started().port();
     }
 
-    /** Stops the poll and the server; the SQS client belongs to whoever passed it. */
+    /** Stops the poll and the server; the SQS client belongs to whoever passed it. Closing twice is harmless. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         ScheduledExecutorService running = poller;
         if (running != null) {
             running.shutdownNow();
