@@ -132,7 +132,7 @@ public final class Dependencies {
         });
     }
 
-    /** Adjusts one SDK client builder before it is built; {@code service} is dynamodb, eks, eventbridge or scheduler. */
+    /** Adjusts one SDK client builder before it is built; {@code service}: dynamodb, eks, eventbridge or scheduler. */
     @FunctionalInterface
     public interface ClientCustomizer {
         ClientCustomizer NONE = (service, builder) -> { };

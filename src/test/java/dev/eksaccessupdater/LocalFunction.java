@@ -20,8 +20,8 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /**
  * The real function, built by the real composition root, wired to local stand-ins: dynalite for DynamoDB and the
- * project's EKS, EventBridge and EventBridge Scheduler stand-ins. Each instance has its own table and its own client stack, as one Lambda
- * instance would. Used by end-to-end tests, the local stack and the benchmark.
+ * project's EKS, EventBridge and EventBridge Scheduler stand-ins. Each instance has its own table and its own
+ * client stack, as one Lambda instance would. Used by end-to-end tests, the local stack and the benchmark.
  */
 public final class LocalFunction implements RequestHandler<SQSEvent, SQSBatchResponse>, AutoCloseable {
 

@@ -145,6 +145,11 @@ public final class EventBridgeExpirySchedules implements ExpirySchedules {
         }
     }
 
+    /**
+     * Success when the schedule of that name carries our input. When it is gone by now (it fired, and DELETE
+     * removed it), GetSchedule fails and the message is retried: the retry creates it again, and the expiry it
+     * sends a second time has the same token, so it is applied once.
+     */
     private void verifyExisting(ExpirySchedule schedule, CallBudget budget) {
         AwsRequestOverrideConfiguration timeouts = timeouts(GET, budget);
         GetScheduleResponse existing;

@@ -35,9 +35,9 @@ import software.amazon.awssdk.services.sqs.model.SendMessageRequest;
  * ElasticMQ for SQS with the request queue and its dead-letter queue, the EKS stand-in seeded from a JSON file,
  * the EventBridge stand-in (every event printed and appended to a JSON-lines file), the EventBridge Scheduler
  * stand-in (the expiry schedules of time-bound grants, delivered to the request queue when due), and an event
- * source mapping that feeds the real function, built by the real composition root. {@code ./run-local.sh} runs {@link #main}:
- * by default it tells four stories ({@link LocalDemo}) and exits; with {@code --serve} it keeps running on fixed
- * ports for the AWS CLI and other clients until Ctrl-C.
+ * source mapping that feeds the real function, built by the real composition root. {@code ./run-local.sh} runs
+ * {@link #main}: by default it tells four stories ({@link LocalDemo}) and exits; with {@code --serve} it keeps
+ * running on fixed ports for the AWS CLI and other clients until Ctrl-C.
  */
 public final class LocalStack implements AutoCloseable {
 
@@ -604,7 +604,10 @@ public final class LocalStack implements AutoCloseable {
                 : absolute.toString();
     }
 
-    /** Stops the mapping after its current batch, then the Scheduler's deliveries, the queues, the stand-ins and dynalite. */
+    /**
+     * Stops the mapping after its current batch, then the Scheduler's deliveries, the queues, the stand-ins and
+     * dynalite.
+     */
     @Override
     public void close() {
         List<RuntimeException> failures = new ArrayList<>();

@@ -235,7 +235,8 @@ class EventBridgeExpirySchedulesTest {
                 () -> schedules.create(new ExpirySchedule(NAME, "at(2026-12-04T18:05:00)", INPUT, null), runsOut));
 
         assertThat(failure).hasMessageStartingWith("Scheduler GetSchedule not started: less than 500 ms");
-        assertThat(scheduler.requests()).extracting(RecordedRequest::operation).containsExactly(SchedulerStandIn.CREATE);
+        assertThat(scheduler.requests()).extracting(RecordedRequest::operation)
+                .containsExactly(SchedulerStandIn.CREATE);
     }
 
     @Test

@@ -76,12 +76,21 @@ public final class SchedulerStandIn implements AutoCloseable {
     private static final Pattern NAME = Pattern.compile("[0-9a-zA-Z-_.]{1,64}");
     private static final Pattern CLIENT_TOKEN = Pattern.compile("[a-zA-Z0-9-_]{1,64}");
     private static final Pattern ROLE_ARN = Pattern.compile("arn:aws(-[a-z]+)?:iam::\\d{12}:role/[\\w+=,.@/-]+");
-    private static final Pattern SQS_ARN = Pattern.compile("arn:aws(-[a-z]+)?:sqs:([a-z0-9-]+):(\\d{12}):([A-Za-z0-9_.-]+)");
+    private static final Pattern SQS_ARN =
+            Pattern.compile("arn:aws(-[a-z]+)?:sqs:([a-z0-9-]+):(\\d{12}):([A-Za-z0-9_.-]+)");
     private static final Pattern AT = Pattern.compile("at\\((.*)\\)");
     private static final DateTimeFormatter AT_TIME =
             DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss").withResolverStyle(ResolverStyle.STRICT);
     private static final Pattern SCHEDULE_PATH = Pattern.compile("/schedules/([^/]+)");
     private static final String JSON_TYPE = "application/json";
+    /** The HTTP status of each error shape of the model ({@code error.httpStatusCode}). */
+    private static final Map<String, Integer> ERROR_STATUS = Map.of(
+            "ConflictException", 409,
+            "InternalServerException", 500,
+            "ResourceNotFoundException", 404,
+            "ServiceQuotaExceededException", 402,
+            "ThrottlingException", 429,
+            "ValidationException", 400);
     private static final int DEFAULT_MAX_RESULTS = 100;
 
     /**
@@ -372,7 +381,7 @@ public final class SchedulerStandIn implements AutoCloseable {
         return this;
     }
 
-    /** Fires every enabled schedule whose time has come by the clock and that has not fired yet; returns the attempts. */
+    /** Fires every enabled schedule whose time has come by the clock and that has not fired; returns the attempts. */
     public List<Delivery> fireDue() {
         Instant now = clock.instant();
         List<Schedule> due;
@@ -429,7 +438,9 @@ public final class SchedulerStandIn implements AutoCloseable {
             Key key = key(schedule);
             firing.remove(key);
             Stored stored = schedules.get(key);
-            // Deleted or replaced while it was being sent: nothing to complete.
+            // DELETE removes a one-time schedule once it has invoked its target
+            // (https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-schedule-delete.html).
+            // A schedule deleted or replaced while it was being sent has nothing to complete.
             if (delivery.delivered() && stored != null && stored.schedule().arn().equals(schedule.arn())) {
                 if ("DELETE".equals(schedule.actionAfterCompletion())) {
                     schedules.remove(key);
@@ -494,6 +505,22 @@ public final class SchedulerStandIn implements AutoCloseable {
     }
 
     // Fault injection.
+
+    /**
+     * The next {@code times} calls, of any operation, fail with one of the model's errors, at its HTTP status:
+     * {@code ThrottlingException} 429, {@code InternalServerException} 500, {@code ServiceQuotaExceededException}
+     * 402, {@code ConflictException} 409, {@code ResourceNotFoundException} 404, {@code ValidationException} 400.
+     *
+     * @throws IllegalArgumentException for an error type the model does not name
+     */
+    public void failNextCalls(int times, String errorType) {
+        Integer status = ERROR_STATUS.get(errorType);
+        if (status == null) {
+            throw new IllegalArgumentException("not an error of the Scheduler model: " + errorType + "; give the "
+                    + "HTTP status yourself");
+        }
+        failNextCalls(times, status, errorType);
+    }
 
     /** The next {@code times} calls, of any operation, fail with this HTTP status and error type. */
     public void failNextCalls(int times, int status, String errorType) {
@@ -606,8 +633,8 @@ public final class SchedulerStandIn implements AutoCloseable {
         synchronized (lock) {
             Fault fault = takeFault(operation);
             if (fault != null) {
-                throw new SchedulerError(fault.status(), fault.errorType(),
-                        fault.message() != null ? fault.message() : "Injected " + fault.errorType() + " by the stand-in");
+                throw new SchedulerError(fault.status(), fault.errorType(), fault.message() != null
+                        ? fault.message() : "Injected " + fault.errorType() + " by the stand-in");
             }
             return switch (operation) {
                 case CREATE -> create(name, body == null ? Map.of() : body);
@@ -775,7 +802,8 @@ public final class SchedulerStandIn implements AutoCloseable {
 
     /**
      * The instant an {@code at(yyyy-mm-ddThh:mm:ss)} expression names in {@code timezone} (UTC when absent); the
-     * format is the one the EventBridge Scheduler User Guide gives for one-time schedules (schedule-types.html).
+     * format is the one the EventBridge Scheduler User Guide gives for one-time schedules
+     * (https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html#one-time).
      */
     private static Instant fireAt(String expression, String timezone) throws SchedulerError {
         if (expression.isEmpty() || expression.length() > 256) {

@@ -25,11 +25,14 @@ import org.junit.jupiter.params.provider.CsvSource;
 import software.amazon.awssdk.services.scheduler.SchedulerClient;
 import software.amazon.awssdk.services.scheduler.model.ConflictException;
 import software.amazon.awssdk.services.scheduler.model.CreateScheduleRequest;
+import software.amazon.awssdk.services.scheduler.model.FlexibleTimeWindow;
 import software.amazon.awssdk.services.scheduler.model.GetScheduleResponse;
 import software.amazon.awssdk.services.scheduler.model.InternalServerException;
 import software.amazon.awssdk.services.scheduler.model.ListSchedulesResponse;
 import software.amazon.awssdk.services.scheduler.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.scheduler.model.ScheduleSummary;
+import software.amazon.awssdk.services.scheduler.model.SchedulerException;
+import software.amazon.awssdk.services.scheduler.model.Target;
 import software.amazon.awssdk.services.scheduler.model.ThrottlingException;
 import software.amazon.awssdk.services.scheduler.model.ValidationException;
 
@@ -141,7 +144,8 @@ class SchedulerStandInTest {
                 () -> client.createSchedule(valid("eau-1").toBuilder().groupName("nobody-made-it").build()));
 
         assertThat(notFound.statusCode()).isEqualTo(404);
-        assertThat(notFound.awsErrorDetails().errorMessage()).isEqualTo("Schedule group nobody-made-it does not exist.");
+        assertThat(notFound.awsErrorDetails().errorMessage())
+                .isEqualTo("Schedule group nobody-made-it does not exist.");
         assertThat(scheduler.schedules()).isEmpty();
     }
 
@@ -316,6 +320,21 @@ class SchedulerStandInTest {
         assertThat(scheduler.schedules()).hasSize(1);
     }
 
+    @ParameterizedTest
+    @CsvSource({"ThrottlingException, 429", "InternalServerException, 500", "ServiceQuotaExceededException, 402"})
+    void failNextCalls_whenOnlyTheErrorTypeIsGiven_answersWithTheModelsStatus(String errorType, int status) {
+        scheduler.failNextCalls(1, errorType);
+
+        SchedulerException failure = catchThrowableOfType(SchedulerException.class,
+                () -> client.createSchedule(valid("eau-1")));
+
+        assertThat(failure.statusCode()).isEqualTo(status);
+        assertThat(failure.awsErrorDetails().errorCode()).isEqualTo(errorType);
+        assertThatThrownBy(() -> scheduler.failNextCalls(1, "ServiceUnavailable"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("not an error of the Scheduler model: ServiceUnavailable");
+    }
+
     @Test
     void failNextOperation_whenSet_failsOnlyThatOperationWithTheGivenMessage() {
         scheduler.failNextOperation(SchedulerStandIn.GET, 1, 429, "ThrottlingException", "Rate exceeded");
@@ -417,14 +436,13 @@ class SchedulerStandInTest {
             case "Z suffix" -> valid.toBuilder().scheduleExpression("at(2026-03-01T10:00:00Z)").build();
             case "rate expression" -> valid.toBuilder().scheduleExpression("rate(5 minutes)").build();
             case "unknown timezone" -> valid.toBuilder().scheduleExpressionTimezone("Mars/Olympus").build();
-            case "no window" -> valid.toBuilder().flexibleTimeWindow((software.amazon.awssdk.services.scheduler.model
-                    .FlexibleTimeWindow) null).build();
+            case "no window" -> valid.toBuilder().flexibleTimeWindow((FlexibleTimeWindow) null).build();
             case "window mode unknown" -> valid.toBuilder().flexibleTimeWindow(window -> window.mode("SOMETIMES"))
                     .build();
             case "flexible without size" -> valid.toBuilder().flexibleTimeWindow(window -> window.mode("FLEXIBLE"))
                     .build();
             case "action unknown" -> valid.toBuilder().actionAfterCompletion("ARCHIVE").build();
-            case "no target" -> valid.toBuilder().target((software.amazon.awssdk.services.scheduler.model.Target) null)
+            case "no target" -> valid.toBuilder().target((Target) null)
                     .build();
             case "no role" -> withTarget(valid, target -> target.roleArn(null));
             case "role is a user" -> withTarget(valid, target -> target.roleArn("arn:aws:iam::123456789012:user/bob"));
@@ -439,9 +457,8 @@ class SchedulerStandInTest {
         };
     }
 
-    private static CreateScheduleRequest withTarget(CreateScheduleRequest request,
-                                                    Consumer<software.amazon.awssdk.services.scheduler.model.Target.Builder> change) {
-        software.amazon.awssdk.services.scheduler.model.Target.Builder target = request.target().toBuilder();
+    private static CreateScheduleRequest withTarget(CreateScheduleRequest request, Consumer<Target.Builder> change) {
+        Target.Builder target = request.target().toBuilder();
         change.accept(target);
         return request.toBuilder().target(target.build()).build();
     }
