@@ -48,7 +48,10 @@ class AwsCliCompatibilityTest {
     private static final String DEPLOYERS = "arn:aws:iam::111122223333:role/deployers";
     private static final String ALICE = "arn:aws:iam::111122223333:user/alice";
     private static final Duration CLI_TIMEOUT = Duration.ofSeconds(60);
-    /** A schedule group of the CLI's own, so that the stack's expiry group holds only what the function would make. */
+    /**
+     * A schedule group of the CLI's own, so that the stack's expiry group holds only what the function would make.
+     * Schedules here are for 2099: the stack's Scheduler fires what is due by the system clock.
+     */
     private static final String CLI_GROUP = "cli-tests";
     private static final String QUEUE_ROLE = "arn:aws:iam::123456789012:role/eks-access-updater-scheduler";
 
@@ -166,7 +169,7 @@ class AwsCliCompatibilityTest {
                 + "\"SqsParameters\":{\"MessageGroupId\":\"cli\"}}";
 
         Map<String, Object> created = json(aws("scheduler", "create-schedule", "--endpoint-url", schedulerEndpoint(),
-                "--name", "cli-1", "--group-name", CLI_GROUP, "--schedule-expression", "at(2026-12-04T18:00:00)",
+                "--name", "cli-1", "--group-name", CLI_GROUP, "--schedule-expression", "at(2099-12-04T18:00:00)",
                 "--schedule-expression-timezone", "UTC", "--flexible-time-window", "Mode=OFF",
                 "--action-after-completion", "DELETE", "--target", target));
         Map<String, Object> got = json(aws("scheduler", "get-schedule", "--endpoint-url", schedulerEndpoint(),
@@ -181,7 +184,7 @@ class AwsCliCompatibilityTest {
         assertThat(created).isEqualTo(Map.of("ScheduleArn",
                 "arn:aws:scheduler:us-east-1:123456789012:schedule/" + CLI_GROUP + "/cli-1"));
         assertThat(got).containsEntry("Name", "cli-1").containsEntry("GroupName", CLI_GROUP)
-                .containsEntry("ScheduleExpression", "at(2026-12-04T18:00:00)")
+                .containsEntry("ScheduleExpression", "at(2099-12-04T18:00:00)")
                 .containsEntry("ScheduleExpressionTimezone", "UTC").containsEntry("ActionAfterCompletion", "DELETE")
                 .containsEntry("State", "ENABLED").containsEntry("FlexibleTimeWindow", Map.of("Mode", "OFF"))
                 .containsEntry("Target", Map.of("Arn", queueArn, "RoleArn", QUEUE_ROLE, "Input", "{\"n\":1}",
@@ -201,14 +204,14 @@ class AwsCliCompatibilityTest {
     @Test
     void createSchedule_whenNameTakenOrExpressionInvalid_failsWithTheServicesErrorCodes() {
         List<String> create = List.of("aws", "scheduler", "create-schedule", "--endpoint-url", schedulerEndpoint(),
-                "--name", "cli-2", "--group-name", CLI_GROUP, "--schedule-expression", "at(2026-12-04T18:00:00)",
+                "--name", "cli-2", "--group-name", CLI_GROUP, "--schedule-expression", "at(2099-12-04T18:00:00)",
                 "--flexible-time-window", "Mode=OFF", "--target", "{\"Arn\":\"" + stack.queuePair().requests().arn()
                         + "\",\"RoleArn\":\"" + QUEUE_ROLE + "\"}");
         aws(create);
 
         CliResult taken = run(create);
         List<String> invalid = new ArrayList<>(create);
-        invalid.set(invalid.indexOf("at(2026-12-04T18:00:00)"), "at(2026-12-04 18:00)");
+        invalid.set(invalid.indexOf("at(2099-12-04T18:00:00)"), "at(2099-12-04 18:00)");
         invalid.set(invalid.indexOf("cli-2"), "cli-3");
         CliResult refused = run(invalid);
 
@@ -216,7 +219,7 @@ class AwsCliCompatibilityTest {
         assertThat(taken.stderr()).contains("ConflictException").contains("Schedule cli-2 already exists.");
         assertThat(refused.exitCode()).isNotZero();
         assertThat(refused.stderr()).contains("ValidationException")
-                .contains("Invalid Schedule Expression at(2026-12-04 18:00).");
+                .contains("Invalid Schedule Expression at(2099-12-04 18:00).");
     }
 
     @Test
@@ -231,7 +234,7 @@ class AwsCliCompatibilityTest {
             new EventBridgeExpirySchedules(() -> client, LocalStack.SCHEDULE_GROUP_NAME,
                     stack.functionSettings().get("REQUEST_QUEUE_ARN"),
                     stack.functionSettings().get("SCHEDULER_ROLE_ARN"))
-                    .create(new ExpirySchedule(name, "at(2036-12-04T18:00:00)", input, null),
+                    .create(new ExpirySchedule(name, "at(2099-12-04T18:00:00)", input, null),
                             new CallBudget(Clock.systemUTC().instant().plusSeconds(30), Clock.systemUTC()));
         }
         List<CliCommand> commands = stack.scheduleCliCommands();
@@ -254,7 +257,7 @@ class AwsCliCompatibilityTest {
                 .extracting(summary -> (Object) ((Map<?, ?>) summary).get("Name"))
                 .containsExactly((Object) name);
         assertThat(got).containsEntry("Name", name).containsEntry("GroupName", LocalStack.SCHEDULE_GROUP_NAME)
-                .containsEntry("ScheduleExpression", "at(2036-12-04T18:00:00)")
+                .containsEntry("ScheduleExpression", "at(2099-12-04T18:00:00)")
                 .containsEntry("ActionAfterCompletion", "DELETE");
         assertThat(got.get("Target")).isEqualTo(Map.of("Arn", stack.queuePair().requests().arn(),
                 "RoleArn", LocalStack.SCHEDULER_ROLE_ARN, "Input", input));
