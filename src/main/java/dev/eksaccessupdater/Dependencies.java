@@ -10,6 +10,8 @@ import dev.eksaccessupdater.processing.BatchProcessor;
 import dev.eksaccessupdater.processing.LeaseWait;
 import dev.eksaccessupdater.processing.MessageProcessor;
 import dev.eksaccessupdater.request.RequestParser;
+import dev.eksaccessupdater.schedule.EventBridgeExpirySchedules;
+import dev.eksaccessupdater.schedule.ExpirySchedules;
 import java.time.Clock;
 import java.time.Duration;
 import dev.eksaccessupdater.time.CallTimeouts;
@@ -17,6 +19,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Supplier;
 import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.http.SdkHttpClient;
@@ -24,6 +27,7 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.eks.EksClient;
 import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
+import software.amazon.awssdk.services.scheduler.SchedulerClient;
 
 /**
  * The composition root: builds, once per Lambda instance, the one HTTP client, the three SDK clients, their
@@ -41,6 +45,7 @@ public final class Dependencies {
     private final BatchProcessor batchProcessor;
     private final ClientPriming priming;
     private final Clock clock;
+    private final Supplier<SchedulerClient> scheduler;
 
     private Dependencies(Configuration configuration, ClientCustomizer customizer, Clock clock) {
         this.clock = clock;
@@ -59,6 +64,9 @@ public final class Dependencies {
                 .httpClient(httpClient).overrideConfiguration(timeouts).build();
         EventBridgeClient eventBridge = customized(EventBridgeClient.builder(), "eventbridge", customizer)
                 .httpClient(httpClient).overrideConfiguration(timeouts).build();
+        // Only time-bound grants need EventBridge Scheduler (SPEC section 8): its client is built on first use.
+        this.scheduler = EventBridgeExpirySchedules.clientOnFirstUse(
+                () -> customized(SchedulerClient.builder(), "scheduler", customizer), httpClient, timeouts);
 
         DynamoDbClaims claims = new DynamoDbClaims(dynamoDb, configuration.idempotencyTableName(),
                 configuration.idempotencyTtl());
@@ -103,6 +111,15 @@ public final class Dependencies {
         return clock;
     }
 
+    /**
+     * The expiry schedules of time-bound grants (SPEC section 8) in {@code groupName}, sent to {@code queueArn} as
+     * {@code roleArn}; all share one Scheduler client, built by the first call that reaches Scheduler.
+     */
+    ExpirySchedules expirySchedules(String groupName, String queueArn, String roleArn) {
+        return new EventBridgeExpirySchedules(scheduler, groupName, queueArn, roleArn, API_CALL_TIMEOUT,
+                API_CALL_ATTEMPT_TIMEOUT);
+    }
+
     /** The SnapStart hook: warms every client before the snapshot ({@link ClientPriming}). */
     void prime() {
         priming.prime();
@@ -136,7 +153,7 @@ public final class Dependencies {
         });
     }
 
-    /** Adjusts one SDK client builder before it is built; {@code service} is dynamodb, eks or eventbridge. */
+    /** Adjusts one SDK client builder before it is built; {@code service}: dynamodb, eks, eventbridge or scheduler. */
     @FunctionalInterface
     public interface ClientCustomizer {
         ClientCustomizer NONE = (service, builder) -> { };

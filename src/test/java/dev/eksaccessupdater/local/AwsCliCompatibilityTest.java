@@ -1,17 +1,29 @@
 package dev.eksaccessupdater.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.InstanceOfAssertFactories.LIST;
+import static org.assertj.core.api.InstanceOfAssertFactories.MAP;
 
 import com.fasterxml.jackson.jr.ob.JSON;
 import dev.eksaccessupdater.local.LocalStack.Options;
 import dev.eksaccessupdater.local.LocalStack.Ports;
+import dev.eksaccessupdater.schedule.EventBridgeExpirySchedules;
+import dev.eksaccessupdater.schedule.ExpirySchedule;
+import dev.eksaccessupdater.standin.EventBridgeStandIn.PublishedEvent;
+import dev.eksaccessupdater.standin.SchedulerStandIn;
+import dev.eksaccessupdater.standin.SchedulerStandIn.Delivery;
+import dev.eksaccessupdater.standin.StandInClients;
+import dev.eksaccessupdater.time.CallBudget;
 import dev.eksaccessupdater.testing.WithDynalite;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +33,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.scheduler.SchedulerClient;
 
 /**
  * The local stack driven by a client nobody here wrote: the AWS CLI on this machine's PATH, with dummy credentials
@@ -35,17 +48,35 @@ class AwsCliCompatibilityTest {
     private static final String DEPLOYERS = "arn:aws:iam::111122223333:role/deployers";
     private static final String ALICE = "arn:aws:iam::111122223333:user/alice";
     private static final Duration CLI_TIMEOUT = Duration.ofSeconds(60);
+    /**
+     * A schedule group of the CLI's own, so that the stack's expiry group holds only what the function would make.
+     * Schedules here are for 2099: the stack's Scheduler fires what is due by the system clock.
+     */
+    private static final String CLI_GROUP = "cli-tests";
+    private static final String QUEUE_ROLE = "arn:aws:iam::123456789012:role/eks-access-updater-scheduler";
 
     @TempDir
     static Path folder;
 
     private static LocalStack stack;
+    /** Everything the stack printed, as its user sees it. */
+    private static final ByteArrayOutputStream PRINTED = new ByteArrayOutputStream();
 
     @BeforeAll
     static void startStack() {
         Options options = Options.demo(Ports.FREE, false, PROJECT).withServe(true)
                 .withEventsFile(folder.resolve("events.jsonl"));
-        stack = LocalStack.start(options, PROJECT, new PrintStream(System.out, true, StandardCharsets.UTF_8));
+        OutputStream both = new OutputStream() {
+            @Override
+            public void write(int b) {
+                System.out.write(b);
+                synchronized (PRINTED) {
+                    PRINTED.write(b);
+                }
+            }
+        };
+        stack = LocalStack.start(options, PROJECT, new PrintStream(both, true, StandardCharsets.UTF_8));
+        stack.scheduler().createGroup(CLI_GROUP);
     }
 
     @AfterAll
@@ -129,6 +160,139 @@ class AwsCliCompatibilityTest {
 
         assertThat(result.exitCode()).as(result.stderr()).isZero();
         assertThat(accessEntry(result)).containsEntry("principalArn", DEVELOPERS);
+    }
+
+    @Test
+    void scheduler_whenTheCliCreatesGetsListsAndDeletes_answersAsTheServiceModelSays() {
+        String queueArn = stack.queuePair().requests().arn();
+        String target = "{\"Arn\":\"" + queueArn + "\",\"RoleArn\":\"" + QUEUE_ROLE + "\",\"Input\":\"{\\\"n\\\":1}\","
+                + "\"SqsParameters\":{\"MessageGroupId\":\"cli\"}}";
+
+        Map<String, Object> created = json(aws("scheduler", "create-schedule", "--endpoint-url", schedulerEndpoint(),
+                "--name", "cli-1", "--group-name", CLI_GROUP, "--schedule-expression", "at(2099-12-04T18:00:00)",
+                "--schedule-expression-timezone", "UTC", "--flexible-time-window", "Mode=OFF",
+                "--action-after-completion", "DELETE", "--target", target));
+        Map<String, Object> got = json(aws("scheduler", "get-schedule", "--endpoint-url", schedulerEndpoint(),
+                "--name", "cli-1", "--group-name", CLI_GROUP));
+        Map<String, Object> listed = json(aws("scheduler", "list-schedules", "--endpoint-url", schedulerEndpoint(),
+                "--group-name", CLI_GROUP, "--name-prefix", "cli-1"));
+        aws("scheduler", "delete-schedule", "--endpoint-url", schedulerEndpoint(), "--name", "cli-1",
+                "--group-name", CLI_GROUP);
+        CliResult gone = run(List.of("aws", "scheduler", "get-schedule", "--endpoint-url", schedulerEndpoint(),
+                "--name", "cli-1", "--group-name", CLI_GROUP));
+
+        assertThat(created).isEqualTo(Map.of("ScheduleArn",
+                "arn:aws:scheduler:us-east-1:123456789012:schedule/" + CLI_GROUP + "/cli-1"));
+        assertThat(got).containsEntry("Name", "cli-1").containsEntry("GroupName", CLI_GROUP)
+                .containsEntry("ScheduleExpression", "at(2099-12-04T18:00:00)")
+                .containsEntry("ScheduleExpressionTimezone", "UTC").containsEntry("ActionAfterCompletion", "DELETE")
+                .containsEntry("State", "ENABLED").containsEntry("FlexibleTimeWindow", Map.of("Mode", "OFF"))
+                .containsEntry("Target", Map.of("Arn", queueArn, "RoleArn", QUEUE_ROLE, "Input", "{\"n\":1}",
+                        "SqsParameters", Map.of("MessageGroupId", "cli")))
+                .containsKeys("Arn", "CreationDate", "LastModificationDate");
+        assertThat(listed.get("Schedules")).asInstanceOf(LIST).singleElement().satisfies(summary -> assertThat(summary)
+                .asInstanceOf(MAP)
+                .containsEntry("Name", "cli-1").containsEntry("Target", Map.of("Arn", queueArn)));
+        assertThat(gone.exitCode()).isNotZero();
+        assertThat(gone.stderr()).contains("ResourceNotFoundException").contains("Schedule cli-1 does not exist.");
+        SchedulerStandIn.RecordedRequest create = stack.scheduler().requests(SchedulerStandIn.CREATE).stream()
+                .filter(request -> "cli-1".equals(request.name())).findFirst().orElseThrow();
+        assertThat((String) create.body().get("ClientToken")).as("the CLI fills the idempotency token itself")
+                .matches("[a-zA-Z0-9-_]{1,64}");
+    }
+
+    @Test
+    void createSchedule_whenNameTakenOrExpressionInvalid_failsWithTheServicesErrorCodes() {
+        List<String> create = List.of("aws", "scheduler", "create-schedule", "--endpoint-url", schedulerEndpoint(),
+                "--name", "cli-2", "--group-name", CLI_GROUP, "--schedule-expression", "at(2099-12-04T18:00:00)",
+                "--flexible-time-window", "Mode=OFF", "--target", "{\"Arn\":\"" + stack.queuePair().requests().arn()
+                        + "\",\"RoleArn\":\"" + QUEUE_ROLE + "\"}");
+        aws(create);
+
+        CliResult taken = run(create);
+        List<String> invalid = new ArrayList<>(create);
+        invalid.set(invalid.indexOf("at(2099-12-04T18:00:00)"), "at(2099-12-04 18:00)");
+        invalid.set(invalid.indexOf("cli-2"), "cli-3");
+        CliResult refused = run(invalid);
+
+        assertThat(taken.exitCode()).isNotZero();
+        assertThat(taken.stderr()).contains("ConflictException").contains("Schedule cli-2 already exists.");
+        assertThat(refused.exitCode()).isNotZero();
+        assertThat(refused.stderr()).contains("ValidationException")
+                .contains("Invalid Schedule Expression at(2099-12-04 18:00).");
+    }
+
+    @Test
+    void scheduleCommands_whenServePrintsThem_showTheExpiryAndItsDeliveryReachesTheFunction()
+            throws InterruptedException {
+        String token = "cli-schedule-1";
+        String input = "{\"clusterName\":\"demo\",\"principalArn\":\"" + ALICE + "\","
+                + "\"addKubernetesGroups\":[\"ops-admins\"],\"clientRequestToken\":\"" + token + "\"}";
+        String name = "eau-00000000000000000000000000000000000000c1";
+        try (SchedulerClient client = StandInClients.scheduler(stack.scheduler().endpoint())) {
+            // As the function will: its own adapter, group, role and request queue.
+            new EventBridgeExpirySchedules(() -> client, LocalStack.SCHEDULE_GROUP_NAME,
+                    stack.functionSettings().get("REQUEST_QUEUE_ARN"),
+                    stack.functionSettings().get("SCHEDULER_ROLE_ARN"))
+                    .create(new ExpirySchedule(name, "at(2099-12-04T18:00:00)", input, null),
+                            new CallBudget(Clock.systemUTC().instant().plusSeconds(30), Clock.systemUTC()));
+        }
+        List<CliCommand> commands = stack.scheduleCliCommands();
+        assertThat(commands).extracting(command -> command.arguments().subList(0, 3)).containsExactly(
+                List.of("aws", "scheduler", "list-schedules"), List.of("aws", "scheduler", "get-schedule"));
+        assertThat(commands.get(1).needsShell()).isTrue();
+        stack.printServeInstructions();
+        String listLine = printedLineAfter("# " + commands.get(0).purpose());
+        String getLine = printedLineAfter("# " + commands.get(1).purpose());
+        assertThat(listLine).isEqualTo(commands.get(0).render()).contains("--endpoint-url " + schedulerEndpoint());
+        assertThat(getLine).isEqualTo(commands.get(1).render());
+
+        Map<String, Object> listed = json(aws(List.of("bash", "-c", listLine)));
+        Map<String, Object> got = json(aws(List.of("bash", "-c", getLine)));
+        Delivery delivery = stack.fireSchedule(name);
+        PublishedEvent rejection = awaitRejection(token);
+        Map<String, Object> listedAfter = json(aws(List.of("bash", "-c", listLine)));
+
+        assertThat(listed.get("Schedules")).asInstanceOf(LIST)
+                .extracting(summary -> (Object) ((Map<?, ?>) summary).get("Name"))
+                .containsExactly((Object) name);
+        assertThat(got).containsEntry("Name", name).containsEntry("GroupName", LocalStack.SCHEDULE_GROUP_NAME)
+                .containsEntry("ScheduleExpression", "at(2099-12-04T18:00:00)")
+                .containsEntry("ActionAfterCompletion", "DELETE");
+        assertThat(got.get("Target")).isEqualTo(Map.of("Arn", stack.queuePair().requests().arn(),
+                "RoleArn", LocalStack.SCHEDULER_ROLE_ARN, "Input", input));
+        assertThat(delivery.delivered()).as(delivery.failure()).isTrue();
+        assertThat(rejection.detail().get("reason")).asInstanceOf(MAP).containsEntry("code", "POLICY_DENIED");
+        assertThat(listedAfter.get("Schedules")).as("deleted after it fired").asInstanceOf(LIST).isEmpty();
+    }
+
+    /** The line the stack printed after {@code line} (both indented by two spaces), without its indent. */
+    private static String printedLineAfter(String line) {
+        List<String> lines;
+        synchronized (PRINTED) {
+            lines = PRINTED.toString(StandardCharsets.UTF_8).lines().toList();
+        }
+        int at = lines.lastIndexOf("  " + line);
+        assertThat(at).as("printed: %s", line).isNotNegative();
+        return lines.get(at + 1).substring(2);
+    }
+
+    /** The rejection event of the request {@code token}, once the function has processed it. */
+    private static PublishedEvent awaitRejection(String token) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (System.nanoTime() < deadline) {
+            for (PublishedEvent event : stack.eventBridge().events("Access Change Rejected")) {
+                if (token.equals(event.detail().get("clientRequestToken"))) {
+                    return event;
+                }
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("no rejection of " + token + " within 20 s");
+    }
+
+    private static String schedulerEndpoint() {
+        return stack.scheduler().endpoint().toString();
     }
 
     private static String eksEndpoint() {

@@ -7,6 +7,8 @@ import dev.eksaccessupdater.local.LocalQueues.QueueSettings;
 import dev.eksaccessupdater.processing.BatchProcessor;
 import dev.eksaccessupdater.standin.EksStandIn;
 import dev.eksaccessupdater.standin.EventBridgeStandIn;
+import dev.eksaccessupdater.standin.SchedulerStandIn;
+import dev.eksaccessupdater.standin.SchedulerStandIn.Delivery;
 import dev.eksaccessupdater.testing.Dynalite;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -31,10 +33,11 @@ import software.amazon.awssdk.services.sqs.model.SendMessageRequest;
 /**
  * The whole pipeline on one machine, on loopback: dynalite for DynamoDB with the template's idempotency table,
  * ElasticMQ for SQS with the request queue and its dead-letter queue, the EKS stand-in seeded from a JSON file,
- * the EventBridge stand-in (every event printed and appended to a JSON-lines file), and an event source mapping
- * that feeds the real function, built by the real composition root. {@code ./run-local.sh} runs {@link #main}:
- * by default it tells four stories ({@link LocalDemo}) and exits; with {@code --serve} it keeps running on fixed
- * ports for the AWS CLI and other clients until Ctrl-C.
+ * the EventBridge stand-in (every event printed and appended to a JSON-lines file), the EventBridge Scheduler
+ * stand-in (the expiry schedules of time-bound grants, delivered to the request queue when due), and an event
+ * source mapping that feeds the real function, built by the real composition root. {@code ./run-local.sh} runs
+ * {@link #main}: by default it tells four stories ({@link LocalDemo}) and exits; with {@code --serve} it keeps
+ * running on fixed ports for the AWS CLI and other clients until Ctrl-C.
  */
 public final class LocalStack implements AutoCloseable {
 
@@ -51,6 +54,13 @@ public final class LocalStack implements AutoCloseable {
             "ALLOWED_CLUSTER_NAMES", CLUSTER_NAME,
             "ALLOWED_KUBERNETES_GROUPS", "dev-*,deployers,oncall-*,team-*",
             "PROTECTED_PRINCIPAL_ARNS", "arn:aws:iam::" + ACCOUNT_ID + ":role/cluster-admin");
+    /** The schedule group of the expiries of time-bound grants (SPEC section 8). */
+    public static final String SCHEDULE_GROUP_NAME = "eks-access-updater-expiries";
+    /** The role EventBridge Scheduler would assume to send the expiries; in the queues' account. */
+    public static final String SCHEDULER_ROLE_ARN = "arn:aws:iam::" + LocalQueues.ACCOUNT_ID
+            + ":role/eks-access-updater-scheduler";
+    /** How often the Scheduler stand-in looks for schedules whose time has come. */
+    static final Duration SCHEDULER_POLL_INTERVAL = Duration.ofSeconds(1);
     /**
      * The demo's queue: quick retries so that a failing message reaches the dead-letter queue within seconds. The
      * function timeout cannot exceed the visibility timeout, and the function starts no message in the last
@@ -62,11 +72,11 @@ public final class LocalStack implements AutoCloseable {
             "AWS_ACCESS_KEY_ID=dummy AWS_SECRET_ACCESS_KEY=dummy AWS_DEFAULT_REGION=us-east-1";
 
     /** Where each service listens on 127.0.0.1; 0 picks a free port (tests). */
-    public record Ports(int sqs, int dynamoDb, int eks, int eventBridge) {
+    public record Ports(int sqs, int dynamoDb, int eks, int eventBridge, int scheduler) {
 
         /** The documented ports of {@code ./run-local.sh}. */
-        public static final Ports FIXED = new Ports(9324, 8000, 8001, 8002);
-        public static final Ports FREE = new Ports(0, 0, 0, 0);
+        public static final Ports FIXED = new Ports(9324, 8000, 8001, 8002, 8003);
+        public static final Ports FREE = new Ports(0, 0, 0, 0, 0);
     }
 
     /**
@@ -161,6 +171,8 @@ public final class LocalStack implements AutoCloseable {
     private Dynalite dynalite;
     private EksStandIn eks;
     private EventBridgeStandIn eventBridge;
+    private SchedulerStandIn scheduler;
+    private Map<String, String> functionSettings;
     private LocalFunction function;
     private LocalQueues queues;
     private QueuePair queuePair;
@@ -199,11 +211,8 @@ public final class LocalStack implements AutoCloseable {
         eventBridge = step("EventBridge (the project's stand-in)", this::startEventBridge,
                 started -> started.endpoint() + ", every event printed and appended to "
                         + displayPath(options.eventsFile()));
-        function = step("the function (AccessChangeFunction, built by its real composition root)",
-                () -> LocalFunction.on(dynalite, TABLE_NAME, eks, eventBridge, FUNCTION_SETTINGS),
-                started -> "policy: clusters " + FUNCTION_SETTINGS.get("ALLOWED_CLUSTER_NAMES") + ", groups "
-                        + FUNCTION_SETTINGS.get("ALLOWED_KUBERNETES_GROUPS") + ", protected "
-                        + FUNCTION_SETTINGS.get("PROTECTED_PRINCIPAL_ARNS"));
+        scheduler = step("EventBridge Scheduler (the project's stand-in)", this::startScheduler,
+                started -> started.endpoint() + ", schedule group " + SCHEDULE_GROUP_NAME);
         queues = step("SQS (ElasticMQ)", () -> LocalQueues.start(options.ports().sqs()),
                 started -> started.endpoint().toString());
         QueueSettings queueSettings = new QueueSettings(options.fifo(), options.maxReceiveCount(),
@@ -213,6 +222,17 @@ public final class LocalStack implements AutoCloseable {
                 pair -> pair.requests().name() + " -> " + pair.deadLetters().name() + " after "
                         + queueSettings.maxReceiveCount() + " receives; visibility timeout "
                         + queueSettings.visibilityTimeoutSeconds() + " s" + queueSettingsNote());
+        step("expiry schedules delivered to the request queue", () -> scheduler.deliverTo(queues.sqsClient())
+                        .pollEvery(SCHEDULER_POLL_INTERVAL),
+                started -> "checked every " + SCHEDULER_POLL_INTERVAL.toSeconds() + " s, sent to "
+                        + queuePair.requests().name());
+        functionSettings = functionSettings(queuePair.requests().arn());
+        function = step("the function (AccessChangeFunction, built by its real composition root)",
+                () -> LocalFunction.on(dynalite, TABLE_NAME, eks, eventBridge, scheduler, functionSettings),
+                started -> "policy: clusters " + FUNCTION_SETTINGS.get("ALLOWED_CLUSTER_NAMES") + ", groups "
+                        + FUNCTION_SETTINGS.get("ALLOWED_KUBERNETES_GROUPS") + ", protected "
+                        + FUNCTION_SETTINGS.get("PROTECTED_PRINCIPAL_ARNS") + "; expiries in schedule group "
+                        + SCHEDULE_GROUP_NAME);
         // The function may not run longer than the queue's visibility timeout (Lambda refuses such a mapping).
         Duration functionTimeout = Duration.ofSeconds(Math.min(template.functionTimeoutSeconds(),
                 options.visibilityTimeoutSeconds()));
@@ -278,6 +298,28 @@ public final class LocalStack implements AutoCloseable {
                 .start(options.ports().eventBridge());
     }
 
+    private SchedulerStandIn startScheduler() {
+        return new SchedulerStandIn()
+                .createGroup(SCHEDULE_GROUP_NAME)
+                .onDelivery(delivery -> out.println("[EventBridge Scheduler] schedule " + delivery.scheduleName()
+                        + " fired: " + (delivery.delivered()
+                        ? "sent its message to " + delivery.queueArn() + " (message id " + delivery.messageId() + ")"
+                        : "could not send its message, it stays and fires again: " + delivery.failure())))
+                .start(options.ports().scheduler());
+    }
+
+    /**
+     * {@link #FUNCTION_SETTINGS} and the settings of time-bound grants (SPEC section 6), which name the request
+     * queue: {@code SCHEDULE_GROUP_NAME}, {@code SCHEDULER_ROLE_ARN} and {@code REQUEST_QUEUE_ARN}.
+     */
+    static Map<String, String> functionSettings(String requestQueueArn) {
+        Map<String, String> settings = new LinkedHashMap<>(FUNCTION_SETTINGS);
+        settings.put("SCHEDULE_GROUP_NAME", SCHEDULE_GROUP_NAME);
+        settings.put("SCHEDULER_ROLE_ARN", SCHEDULER_ROLE_ARN);
+        settings.put("REQUEST_QUEUE_ARN", requestQueueArn);
+        return Collections.unmodifiableMap(settings);
+    }
+
     private <T> T step(String what, Supplier<T> starter, Function<T, String> describer) {
         out.print("  " + what + " ... ");
         out.flush();
@@ -309,6 +351,34 @@ public final class LocalStack implements AutoCloseable {
 
     public EventBridgeStandIn eventBridge() {
         return eventBridge;
+    }
+
+    /** The Scheduler stand-in: the expiry schedules the function created, in {@link #SCHEDULE_GROUP_NAME}. */
+    public SchedulerStandIn scheduler() {
+        return scheduler;
+    }
+
+    /** The settings the function was started with, {@link #FUNCTION_SETTINGS} and those of time-bound grants. */
+    public Map<String, String> functionSettings() {
+        return functionSettings;
+    }
+
+    /**
+     * Fires the expiry schedule {@code name} now instead of at its time: its message goes to the request queue,
+     * and the function processes it like any request. The hook for a story about a time-bound grant's expiry.
+     *
+     * @throws IllegalArgumentException when the schedule group holds no schedule of that name
+     */
+    public Delivery fireSchedule(String name) {
+        return scheduler.fireNow(SCHEDULE_GROUP_NAME, name);
+    }
+
+    /** Fires every expiry schedule now, whatever its time; returns the delivery attempts. */
+    public List<Delivery> fireAllSchedules() {
+        return scheduler.schedules().stream()
+                .filter(schedule -> schedule.groupName().equals(SCHEDULE_GROUP_NAME))
+                .map(schedule -> fireSchedule(schedule.name()))
+                .toList();
     }
 
     public LocalFunction function() {
@@ -455,6 +525,23 @@ public final class LocalStack implements AutoCloseable {
                         "--attribute-names", "ApproximateNumberOfMessages")));
     }
 
+    /**
+     * The commands {@code --serve} prints to see the expiry schedules of time-bound grants: the list, and the first
+     * of them in full, its name taken from the list by a shell command substitution.
+     */
+    public List<CliCommand> scheduleCliCommands() {
+        List<String> list = List.of("aws", "scheduler", "list-schedules", "--endpoint-url",
+                scheduler.endpoint().toString(), "--group-name", SCHEDULE_GROUP_NAME);
+        List<String> firstName = new ArrayList<>(list);
+        firstName.addAll(List.of("--query", "Schedules[0].Name", "--output", "text"));
+        return List.of(
+                new CliCommand("see the expiry schedules of time-bound grants (deleted once they fired)", list),
+                new CliCommand("see the first of them in full: when it fires (ScheduleExpression, in UTC) and the"
+                        + " expiry message it sends (Target.Input)", List.of("aws", "scheduler", "get-schedule",
+                        "--endpoint-url", scheduler.endpoint().toString(), "--group-name", SCHEDULE_GROUP_NAME,
+                        "--name", CliCommand.substitution(new CliCommand("the first name", firstName)))));
+    }
+
     /** What {@code --serve} prints once everything is up. */
     public void printServeInstructions() {
         out.println("Endpoints (127.0.0.1 only):");
@@ -465,10 +552,14 @@ public final class LocalStack implements AutoCloseable {
                 + "), entries from " + projectDirectory.relativize(options.seedFile().toAbsolutePath()));
         out.println("  EventBridge  " + eventBridge.endpoint() + "   bus " + EVENT_BUS_NAME + ", events appended to "
                 + displayPath(options.eventsFile()));
+        out.println("  Scheduler    " + scheduler.endpoint() + "   schedule group " + SCHEDULE_GROUP_NAME
+                + ", expiries sent to the request queue when due");
         out.println();
         out.println("In another terminal, with dummy credentials (nothing checks them):");
         out.println("  export " + DUMMY_CREDENTIALS);
-        for (CliCommand command : cliCommands()) {
+        List<CliCommand> commands = new ArrayList<>(cliCommands());
+        commands.addAll(scheduleCliCommands());
+        for (CliCommand command : commands) {
             out.println("  # " + command.purpose());
             out.println("  " + command.render());
         }
@@ -480,7 +571,8 @@ public final class LocalStack implements AutoCloseable {
         out.println("    AWS_ENDPOINT_URL_SQS=" + queues.endpoint() + " AWS_ENDPOINT_URL_DYNAMODB="
                 + dynalite.endpoint() + " \\");
         out.println("    AWS_ENDPOINT_URL_EKS=" + eks.endpoint() + " AWS_ENDPOINT_URL_EVENTBRIDGE="
-                + eventBridge.endpoint());
+                + eventBridge.endpoint() + " \\");
+        out.println("    AWS_ENDPOINT_URL_SCHEDULER=" + scheduler.endpoint());
         out.println();
         out.println("For sam local invoke --env-vars env.json (SAM passes only the variables template.yaml declares,"
                 + " so the endpoints above must be added to the function's Environment for a local build; with "
@@ -493,10 +585,11 @@ public final class LocalStack implements AutoCloseable {
     /** The function's settings here, in the shape of {@code sam local invoke --env-vars}. */
     public String envJson() {
         StringBuilder json = new StringBuilder("{\n  \"AccessChangeFunction\": {\n");
-        Map<String, String> variables = new LinkedHashMap<>(FUNCTION_SETTINGS);
+        Map<String, String> variables = new LinkedHashMap<>(functionSettings);
         variables.put("AWS_ENDPOINT_URL_DYNAMODB", dynalite.endpoint().toString());
         variables.put("AWS_ENDPOINT_URL_EKS", eks.endpoint().toString());
         variables.put("AWS_ENDPOINT_URL_EVENTBRIDGE", eventBridge.endpoint().toString());
+        variables.put("AWS_ENDPOINT_URL_SCHEDULER", scheduler.endpoint().toString());
         for (Iterator<Map.Entry<String, String>> iterator = variables.entrySet().iterator(); iterator.hasNext(); ) {
             Map.Entry<String, String> variable = iterator.next();
             json.append("    \"").append(variable.getKey()).append("\": \"").append(variable.getValue()).append('"')
@@ -511,14 +604,18 @@ public final class LocalStack implements AutoCloseable {
                 : absolute.toString();
     }
 
-    /** Stops the mapping after its current batch, then the queues, the stand-ins and dynalite. */
+    /**
+     * Stops the mapping after its current batch, then the Scheduler's deliveries, the queues, the stand-ins and
+     * dynalite.
+     */
     @Override
     public void close() {
         List<RuntimeException> failures = new ArrayList<>();
         // The function owns the stand-ins it was given; before it exists, they are closed one by one.
+        // The Scheduler stand-in stops before the queues it delivers to; closing it again later is harmless.
         AutoCloseable[] parts = function != null
-                ? new AutoCloseable[] {mapping, queues, function, dynalite}
-                : new AutoCloseable[] {mapping, queues, eks, eventBridge, dynalite};
+                ? new AutoCloseable[] {mapping, scheduler, queues, function, dynalite}
+                : new AutoCloseable[] {mapping, scheduler, queues, eks, eventBridge, dynalite};
         for (AutoCloseable part : parts) {
             if (part == null) {
                 continue;
@@ -609,7 +706,7 @@ public final class LocalStack implements AutoCloseable {
                 [--seed FILE]
                   (no option)            tell four stories with sample requests, then stop
                   --serve                keep running on ports 9324 (SQS), 8000 (DynamoDB), 8001 (EKS), \
-                8002 (EventBridge) until Ctrl-C
+                8002 (EventBridge), 8003 (EventBridge Scheduler) until Ctrl-C
                   --fifo                 a FIFO request queue instead of a standard one
                   --max-receive-count N  receives before a message moves to the dead-letter queue \
                 (demo 3, --serve: template.yaml's)

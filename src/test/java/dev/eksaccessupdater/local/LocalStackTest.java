@@ -57,6 +57,11 @@ class LocalStackTest {
             List<Message> deadLetters = stack.queues().sqsClient().receiveMessage(request -> request
                     .queueUrl(stack.queuePair().deadLetters().url()).maxNumberOfMessages(10)).messages();
             assertThat(deadLetters).extracting(Message::body).containsExactly(LocalDemo.FAILING_REQUEST);
+            assertThat(stack.functionSettings())
+                    .containsEntry("REQUEST_QUEUE_ARN", stack.queuePair().requests().arn())
+                    .containsEntry("SCHEDULE_GROUP_NAME", LocalStack.SCHEDULE_GROUP_NAME);
+            assertThat(stack.scheduler().groups()).contains(LocalStack.SCHEDULE_GROUP_NAME);
+            assertThat(stack.scheduler().requests()).as("the function creates no schedule without a grant").isEmpty();
         }
         assertThat(Files.readAllLines(eventsFile)).hasSize(2)
                 .satisfies(lines -> assertThat(lines.get(0)).contains("\"detail-type\":\"Access Entry Updated\""))
@@ -83,10 +88,21 @@ class LocalStackTest {
 
         Options options = Options.parse(List.of("--serve", "--fifo"), PROJECT, template);
 
-        assertThat(options.ports()).isEqualTo(new Ports(9324, 8000, 8001, 8002));
+        assertThat(options.ports()).isEqualTo(new Ports(9324, 8000, 8001, 8002, 8003));
         assertThat(options.fifo()).isTrue();
         assertThat(options.maxReceiveCount()).isEqualTo(template.maxReceiveCount()).isEqualTo(5);
         assertThat(options.visibilityTimeoutSeconds()).isEqualTo(template.visibilityTimeoutSeconds());
+    }
+
+    @Test
+    void functionSettings_always_addTheSettingsOfTimeBoundGrantsToThePolicy() {
+        Map<String, String> settings = LocalStack.functionSettings("arn:aws:sqs:us-east-1:123456789012:requests");
+
+        assertThat(settings).containsAllEntriesOf(LocalStack.FUNCTION_SETTINGS)
+                .containsEntry("SCHEDULE_GROUP_NAME", "eks-access-updater-expiries")
+                .containsEntry("SCHEDULER_ROLE_ARN", "arn:aws:iam::123456789012:role/eks-access-updater-scheduler")
+                .containsEntry("REQUEST_QUEUE_ARN", "arn:aws:sqs:us-east-1:123456789012:requests")
+                .hasSize(LocalStack.FUNCTION_SETTINGS.size() + 3);
     }
 
     @Test

@@ -11,6 +11,7 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.eks.EksClient;
 import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
+import software.amazon.awssdk.services.scheduler.SchedulerClient;
 
 /**
  * Real SDK clients pointed at a stand-in: the function's HTTP client, dummy credentials, no retries (so a
@@ -41,6 +42,16 @@ public final class StandInClients {
 
     public static EventBridgeClient eventBridge(URI endpoint) {
         return EventBridgeClient.builder()
+                .httpClient(httpClient())
+                .endpointOverride(endpoint)
+                .region(Region.US_EAST_1)
+                .credentialsProvider(credentials())
+                .overrideConfiguration(overrides(DEFAULT_ATTEMPT_TIMEOUT))
+                .build();
+    }
+
+    public static SchedulerClient scheduler(URI endpoint) {
+        return SchedulerClient.builder()
                 .httpClient(httpClient())
                 .endpointOverride(endpoint)
                 .region(Region.US_EAST_1)
