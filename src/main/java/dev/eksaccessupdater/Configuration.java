@@ -49,7 +49,7 @@ public record Configuration(String idempotencyTableName, String eventBusName, St
     /** An SQS queue ARN: names are 1-80 characters of {@code [A-Za-z0-9_-]}, a FIFO queue's ending in {@code .fifo}. */
     private static final Pattern QUEUE_ARN = Pattern.compile(
             "arn:aws(-[a-z]+)*:sqs:[a-z0-9-]+:[0-9]{12}:([A-Za-z0-9_-]{1,80}|[A-Za-z0-9_-]{1,75}\\.fifo)");
-    private static final Pattern DIGITS = Pattern.compile("[0-9]{1,18}");
+    private static final Pattern DIGITS = Pattern.compile("[0-9]+");
 
     public Configuration {
         timeBoundGroups = List.copyOf(timeBoundGroups);
@@ -168,11 +168,13 @@ public record Configuration(String idempotencyTableName, String eventBusName, St
             if (value == null) {
                 return defaultValue;
             }
-            if (DIGITS.matcher(value).matches()) {
-                long number = Long.parseLong(value);
+            try {
+                long number = DIGITS.matcher(value).matches() ? Long.parseLong(value) : -1;
                 if (number >= min && number <= max) {
                     return number;
                 }
+            } catch (NumberFormatException tooLarge) {
+                // reported below
             }
             throw new ConfigurationException(name + " must be a whole number from " + min + " to " + max + ": "
                     + value);
