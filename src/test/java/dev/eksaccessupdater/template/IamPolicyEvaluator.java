@@ -111,6 +111,9 @@ final class IamPolicyEvaluator {
         if (statement.containsKey(negative)) {
             return strings(statement.get(negative)).stream().noneMatch(matcher::matches);
         }
+        if (positive.equals("Resource") && statement.containsKey("Principal")) {
+            return true; // a role's trust policy: its resource is the role itself
+        }
         throw new IllegalArgumentException("Statement without " + positive + " or " + negative + ": " + statement);
     }
 
