@@ -442,7 +442,7 @@ class SecurityTemplateTest {
     @Test
     void statefulResources_whenTheStackIsDeletedOrTheyAreReplaced_areKept() {
         for (String stateful : List.of("IdempotencyTable", "RequestQueue", "DeadLetterQueue", "ExpiryScheduleGroup",
-                "EventBusDeadLetterQueue")) {
+                "EventBusDeadLetterQueue", "FunctionLogGroup")) {
             assertThat(TEMPLATE.resource(stateful)).as(stateful).containsEntry("DeletionPolicy", "Retain")
                     .containsEntry("UpdateReplacePolicy", "Retain");
         }
