@@ -17,20 +17,43 @@ import java.util.regex.Pattern;
  *
  * @param eventBusName a bus name or ARN
  * @param metricsNamespace the CloudWatch namespace of the function's metrics ({@code METRICS_NAMESPACE})
+ * @param timeBoundGroups groups that may only be granted for a while ({@code TIME_BOUND_GROUPS}); empty for none
+ * @param maxGrant the latest {@code expiresAt} allowed, counted from the message's {@code SentTimestamp}
+ * @param scheduleGroupName the EventBridge Scheduler group for expiries; {@code null} when time-bound grants are off
+ * @param schedulerRoleArn the role the expiry schedules run as; {@code null} when time-bound grants are off
+ * @param requestQueueArn the queue expiries are sent to; {@code null} when time-bound grants are off
  */
 public record Configuration(String idempotencyTableName, String eventBusName, String eventSource,
                             Duration idempotencyTtl, int maxConcurrency, AccessPolicy accessPolicy,
-                            String metricsNamespace) {
+                            String metricsNamespace, List<GroupPattern> timeBoundGroups, Duration maxGrant,
+                            String scheduleGroupName, String schedulerRoleArn, String requestQueueArn) {
 
     public static final String DEFAULT_EVENT_SOURCE = "eks-access-updater";
     public static final long DEFAULT_TTL_SECONDS = 604_800;
+    public static final long MIN_TTL_SECONDS = 60;
+    public static final long MAX_TTL_SECONDS = 10L * 365 * 86_400;
     public static final int DEFAULT_MAX_CONCURRENCY = 8;
+    public static final long MIN_GRANT_SECONDS = 300;
+    public static final long DEFAULT_MAX_GRANT_SECONDS = 7_776_000;
 
     private static final Pattern TABLE_NAME = Pattern.compile("[A-Za-z0-9_.-]{3,255}");
     private static final Pattern BUS_NAME = Pattern.compile(
             "[A-Za-z0-9/._-]{1,256}|arn:aws[a-z-]*:events:[a-z0-9-]+:[0-9]{12}:event-bus/[A-Za-z0-9/._-]{1,256}");
     private static final Pattern CLUSTER_NAME = Pattern.compile("[0-9A-Za-z][A-Za-z0-9_-]{0,99}");
     private static final Pattern EVENT_SOURCE = Pattern.compile("[A-Za-z0-9._/-]{1,256}");
+    /** botocore scheduler/2021-06-30 {@code ScheduleGroupName}: 1-64 characters of {@code [0-9a-zA-Z-_.]}. */
+    private static final Pattern SCHEDULE_GROUP_NAME = Pattern.compile("[0-9A-Za-z_.-]{1,64}");
+    /** botocore scheduler/2021-06-30 {@code RoleArn}, at most 1600 characters; any partition. */
+    private static final Pattern ROLE_ARN = Pattern.compile(
+            "(?=.{1,1600}$)arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9_+=,.@/-]+");
+    /** An SQS queue ARN: names are 1-80 characters of {@code [A-Za-z0-9_-]}, a FIFO queue's ending in {@code .fifo}. */
+    private static final Pattern QUEUE_ARN = Pattern.compile(
+            "arn:aws(-[a-z]+)*:sqs:[a-z0-9-]+:[0-9]{12}:([A-Za-z0-9_-]{1,80}|[A-Za-z0-9_-]{1,75}\\.fifo)");
+    private static final Pattern DIGITS = Pattern.compile("[0-9]+");
+
+    public Configuration {
+        timeBoundGroups = List.copyOf(timeBoundGroups);
+    }
 
     /** @throws ConfigurationException naming the first missing or invalid variable */
     public static Configuration fromEnvironment(Map<String, String> environment) {
@@ -42,10 +65,35 @@ public record Configuration(String idempotencyTableName, String eventBusName, St
             throw new ConfigurationException("EVENT_SOURCE must be 1-256 characters of [A-Za-z0-9._/-] and must not"
                     + " start with 'aws.' (EventBridge reserves it)");
         }
-        long ttlSeconds = settings.number("IDEMPOTENCY_TTL_SECONDS", DEFAULT_TTL_SECONDS, 60, 10L * 365 * 86_400);
+        long ttlSeconds = settings.number("IDEMPOTENCY_TTL_SECONDS", DEFAULT_TTL_SECONDS, MIN_TTL_SECONDS,
+                MAX_TTL_SECONDS);
         int maxConcurrency = (int) settings.number("MAX_CONCURRENCY", DEFAULT_MAX_CONCURRENCY, 1, 1_000);
+        List<GroupPattern> timeBoundGroups = settings.list("TIME_BOUND_GROUPS", false).stream()
+                .map(GroupPattern::of).toList();
+        long maxGrantSeconds = settings.number("MAX_GRANT_SECONDS", DEFAULT_MAX_GRANT_SECONDS, MIN_GRANT_SECONDS,
+                DEFAULT_MAX_GRANT_SECONDS);
+        String scheduleGroup = settings.optional("SCHEDULE_GROUP_NAME", null);
+        String schedulerRole = null;
+        String requestQueue = null;
+        if (scheduleGroup != null) {
+            if (!SCHEDULE_GROUP_NAME.matcher(scheduleGroup).matches()) {
+                throw new ConfigurationException("SCHEDULE_GROUP_NAME must be 1-64 characters of [0-9A-Za-z_.-]: "
+                        + scheduleGroup);
+            }
+            schedulerRole = settings.requiredWith("SCHEDULER_ROLE_ARN", "SCHEDULE_GROUP_NAME", ROLE_ARN,
+                    "an IAM role ARN");
+            requestQueue = settings.requiredWith("REQUEST_QUEUE_ARN", "SCHEDULE_GROUP_NAME", QUEUE_ARN,
+                    "an SQS queue ARN");
+        }
         return new Configuration(table, bus, eventSource, Duration.ofSeconds(ttlSeconds), maxConcurrency,
-                accessPolicy(settings), Observability.metricsNamespace(environment.get(Observability.METRICS_NAMESPACE)));
+                accessPolicy(settings),
+                Observability.metricsNamespace(environment.get(Observability.METRICS_NAMESPACE)), timeBoundGroups,
+                Duration.ofSeconds(maxGrantSeconds), scheduleGroup, schedulerRole, requestQueue);
+    }
+
+    /** Whether requests with {@code expiresAt} can be applied: {@code SCHEDULE_GROUP_NAME} is set (SPEC section 8). */
+    public boolean timeBoundGrantsEnabled() {
+        return scheduleGroupName != null;
     }
 
     /** Settings that are valid but weaken a safety guard, worded for the init log. */
@@ -102,20 +150,34 @@ public record Configuration(String idempotencyTableName, String eventBusName, St
             return value;
         }
 
+        /** A setting another one makes necessary, such as SCHEDULER_ROLE_ARN once SCHEDULE_GROUP_NAME is set. */
+        String requiredWith(String name, String because, Pattern pattern, String kind) {
+            String value = optional(name, null);
+            if (value == null) {
+                throw new ConfigurationException(name + " is required with " + because);
+            }
+            if (!pattern.matcher(value).matches()) {
+                throw new ConfigurationException(name + " is not " + kind + ": " + value);
+            }
+            return value;
+        }
+
+        /** ASCII digits only: Long.parseLong alone would also take "+5" and other scripts' digits. */
         long number(String name, long defaultValue, long min, long max) {
             String value = optional(name, null);
             if (value == null) {
                 return defaultValue;
             }
             try {
-                long number = Long.parseLong(value);
+                long number = DIGITS.matcher(value).matches() ? Long.parseLong(value) : -1;
                 if (number >= min && number <= max) {
                     return number;
                 }
-            } catch (NumberFormatException notANumber) {
+            } catch (NumberFormatException tooLarge) {
                 // reported below
             }
-            throw new ConfigurationException(name + " must be a whole number from " + min + " to " + max + ": " + value);
+            throw new ConfigurationException(name + " must be a whole number from " + min + " to " + max + ": "
+                    + value);
         }
 
         List<String> list(String name, boolean required) {

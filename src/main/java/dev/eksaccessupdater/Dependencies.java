@@ -39,8 +39,6 @@ public final class Dependencies {
     /** One attempt may not take longer than this; the SDK retries within {@link #API_CALL_TIMEOUT}. */
     static final Duration API_CALL_ATTEMPT_TIMEOUT = CallTimeouts.ATTEMPT;
     static final Duration API_CALL_TIMEOUT = CallTimeouts.CALL;
-    /** Until the time-bound grant settings land: MAX_GRANT_SECONDS' default (docs/contract.md section 6). */
-    private static final Duration MAX_GRANT = Duration.ofSeconds(7_776_000);
 
     private final BatchProcessor batchProcessor;
     private final ClientPriming priming;
@@ -70,7 +68,8 @@ public final class Dependencies {
 
         DynamoDbClaims claims = new DynamoDbClaims(dynamoDb, configuration.idempotencyTableName(),
                 configuration.idempotencyTtl());
-        DynamoDbEntryLeases leases = new DynamoDbEntryLeases(dynamoDb, configuration.idempotencyTableName(), MAX_GRANT);
+        DynamoDbEntryLeases leases = new DynamoDbEntryLeases(dynamoDb, configuration.idempotencyTableName(),
+                configuration.maxGrant());
         AccessEntries accessEntries = Observability.timed(new EksAccessEntries(eks), configuration.metricsNamespace(),
                 clock);
         EventBridgePublisher publisher = new EventBridgePublisher(eventBridge, configuration.eventBusName(),

@@ -21,6 +21,13 @@ class ConfigurationTest {
             "IDEMPOTENCY_TABLE_NAME", "access-requests",
             "EVENT_BUS_NAME", "access-events",
             "ALLOWED_CLUSTER_NAMES", "prod-1,prod-2");
+    private static final Map<String, String> SCHEDULING = Map.of(
+            "IDEMPOTENCY_TABLE_NAME", "access-requests",
+            "EVENT_BUS_NAME", "access-events",
+            "ALLOWED_CLUSTER_NAMES", "prod-1,prod-2",
+            "SCHEDULE_GROUP_NAME", "eks-access-expiries",
+            "SCHEDULER_ROLE_ARN", "arn:aws:iam::111122223333:role/service/eks-access-expiries",
+            "REQUEST_QUEUE_ARN", "arn:aws:sqs:us-east-1:111122223333:eks-access-updater-requests");
 
     static Stream<Arguments> invalidSettings() {
         return Stream.of(
@@ -52,6 +59,14 @@ class ConfigurationTest {
                 invalid("MAX_CONCURRENCY", "1001"),
                 invalid("MAX_CONCURRENCY", "eight"),
                 invalid("MAX_CONCURRENCY", "8.5"),
+                invalid("MAX_CONCURRENCY", "+8"),
+                invalid("MAX_CONCURRENCY", "\u0668"),
+                invalid("TIME_BOUND_GROUPS", "break-glass,"),
+                invalid("MAX_GRANT_SECONDS", "299"),
+                invalid("MAX_GRANT_SECONDS", "7776001"),
+                invalid("MAX_GRANT_SECONDS", "90d"),
+                invalid("SCHEDULE_GROUP_NAME", "expiries/prod"),
+                invalid("SCHEDULE_GROUP_NAME", "g".repeat(65)),
                 invalid("ALLOWED_KUBERNETES_GROUPS", "team-*,,viewers"),
                 invalid("PROTECTED_PRINCIPAL_ARNS", "arn:aws:sts::111122223333:assumed-role/Admin/session"),
                 invalid("PROTECTED_PRINCIPAL_ARNS", "arn:aws:iam::111122223333:role/Admin,admin"));
@@ -81,13 +96,20 @@ class ConfigurationTest {
         assertThat(configuration.accessPolicy().allowedClusterNames()).containsExactlyInAnyOrder("prod-1", "prod-2");
         assertThat(configuration.accessPolicy().allowedGroupPatterns()).isNull();
         assertThat(configuration.accessPolicy().protectedPrincipals()).isEmpty();
+        assertThat(configuration.timeBoundGroups()).isEmpty();
+        assertThat(configuration.maxGrant()).isEqualTo(Duration.ofDays(90));
+        assertThat(configuration.timeBoundGrantsEnabled()).isFalse();
+        assertThat(configuration.scheduleGroupName()).isNull();
+        assertThat(configuration.schedulerRoleArn()).isNull();
+        assertThat(configuration.requestQueueArn()).isNull();
     }
 
     @Test
     void fromEnvironment_whenOptionalSettingsAreBlank_usesTheDefaults() {
         Map<String, String> environment = new HashMap<>(REQUIRED);
         for (String optional : Set.of("EVENT_SOURCE", "IDEMPOTENCY_TTL_SECONDS", "ALLOWED_KUBERNETES_GROUPS",
-                "PROTECTED_PRINCIPAL_ARNS", "MAX_CONCURRENCY")) {
+                "PROTECTED_PRINCIPAL_ARNS", "MAX_CONCURRENCY", "TIME_BOUND_GROUPS", "MAX_GRANT_SECONDS",
+                "SCHEDULE_GROUP_NAME", "SCHEDULER_ROLE_ARN", "REQUEST_QUEUE_ARN")) {
             environment.put(optional, " ");
         }
 
@@ -138,6 +160,70 @@ class ConfigurationTest {
         environment.put("EVENT_SOURCE", "awsome.events");
 
         assertThat(Configuration.fromEnvironment(environment).eventSource()).isEqualTo("awsome.events");
+    }
+
+    static Stream<Arguments> invalidSchedulingSettings() {
+        return Stream.of(
+                invalid("SCHEDULER_ROLE_ARN", null),
+                invalid("SCHEDULER_ROLE_ARN", " "),
+                invalid("SCHEDULER_ROLE_ARN", "arn:aws:iam::111122223333:user/scheduler"),
+                invalid("SCHEDULER_ROLE_ARN", "arn:aws:iam::1111:role/scheduler"),
+                invalid("SCHEDULER_ROLE_ARN", "arn:aws:iam::111122223333:role/" + "r".repeat(1600)),
+                invalid("REQUEST_QUEUE_ARN", null),
+                invalid("REQUEST_QUEUE_ARN", "https://sqs.us-east-1.amazonaws.com/111122223333/requests"),
+                invalid("REQUEST_QUEUE_ARN", "arn:aws:sns:us-east-1:111122223333:requests"),
+                invalid("REQUEST_QUEUE_ARN", "arn:aws:sqs:us-east-1:111122223333:" + "q".repeat(81)),
+                invalid("REQUEST_QUEUE_ARN", "arn:aws:sqs:us-east-1:111122223333:requests.fifo.fifo"));
+    }
+
+    @ParameterizedTest(name = "{0}={1}")
+    @MethodSource("invalidSchedulingSettings")
+    void fromEnvironment_whenAScheduleGroupIsSetAndItsRoleOrQueueIsMissingOrInvalid_throwsNamingIt(String variable,
+                                                                                                 String value) {
+        Map<String, String> environment = new HashMap<>(SCHEDULING);
+        environment.put(variable, value);
+
+        assertThatThrownBy(() -> Configuration.fromEnvironment(environment))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining(variable);
+    }
+
+    @Test
+    void fromEnvironment_whenTimeBoundGrantsAreConfigured_readsEverySetting() {
+        Map<String, String> environment = new HashMap<>(SCHEDULING);
+        environment.put("TIME_BOUND_GROUPS", "break-glass-*, oncall");
+        environment.put("MAX_GRANT_SECONDS", "300");
+
+        Configuration configuration = Configuration.fromEnvironment(environment);
+
+        assertThat(configuration.timeBoundGroups()).extracting(GroupPattern::glob)
+                .containsExactly("break-glass-*", "oncall");
+        assertThat(configuration.maxGrant()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(configuration.timeBoundGrantsEnabled()).isTrue();
+        assertThat(configuration.scheduleGroupName()).isEqualTo("eks-access-expiries");
+        assertThat(configuration.schedulerRoleArn()).isEqualTo(SCHEDULING.get("SCHEDULER_ROLE_ARN"));
+        assertThat(configuration.requestQueueArn()).isEqualTo(SCHEDULING.get("REQUEST_QUEUE_ARN"));
+    }
+
+    @Test
+    void fromEnvironment_whenTheRequestQueueIsFifo_acceptsItsArn() {
+        Map<String, String> environment = new HashMap<>(SCHEDULING);
+        environment.put("REQUEST_QUEUE_ARN", "arn:aws-us-gov:sqs:us-gov-west-1:111122223333:requests.fifo");
+
+        assertThat(Configuration.fromEnvironment(environment).requestQueueArn()).endsWith(":requests.fifo");
+    }
+
+    @Test
+    void fromEnvironment_whenNoScheduleGroupIsSet_ignoresTheRoleAndQueue() {
+        Map<String, String> environment = new HashMap<>(REQUIRED);
+        environment.put("SCHEDULER_ROLE_ARN", "not an arn");
+        environment.put("REQUEST_QUEUE_ARN", "not an arn");
+
+        Configuration configuration = Configuration.fromEnvironment(environment);
+
+        assertThat(configuration.timeBoundGrantsEnabled()).isFalse();
+        assertThat(configuration.schedulerRoleArn()).isNull();
+        assertThat(configuration.requestQueueArn()).isNull();
     }
 
     private static Arguments invalid(String variable, String value) {

@@ -37,17 +37,21 @@ class TemplateTest {
 
     static final String FUNCTION = "AccessChangeFunction";
     static final String ROLE = "AccessChangeFunctionRole";
+    static final String SCHEDULER_ROLE = "ExpirySchedulerRole";
     static final String HANDLER_CLASS = "dev.eksaccessupdater.AccessChangeFunction";
     /** Every variable the code reads (SPEC section 6). */
     static final List<String> ENVIRONMENT_VARIABLES = List.of("IDEMPOTENCY_TABLE_NAME", "EVENT_BUS_NAME",
             "ALLOWED_CLUSTER_NAMES", "EVENT_SOURCE", "IDEMPOTENCY_TTL_SECONDS", "ALLOWED_KUBERNETES_GROUPS",
-            "PROTECTED_PRINCIPAL_ARNS", "MAX_CONCURRENCY", "METRICS_NAMESPACE");
+            "PROTECTED_PRINCIPAL_ARNS", "MAX_CONCURRENCY", "METRICS_NAMESPACE", "TIME_BOUND_GROUPS",
+            "MAX_GRANT_SECONDS", "SCHEDULE_GROUP_NAME", "SCHEDULER_ROLE_ARN", "REQUEST_QUEUE_ARN");
     /** The only statement allowed to grant on Resource "*", and why: X-Ray has no resource-level permissions. */
     static final String XRAY_SID = "XRayRequiresResourceStar";
     static final int FUNCTION_TIMEOUT_SECONDS = 60;
 
     static final String KMS_KEY = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
     static final String APPROVER = "arn:aws:iam::111122223333:role/approvals";
+    static final String OPERATOR = "arn:aws:iam::111122223333:role/operators";
+    static final String PROTECTED = "arn:aws:iam::111122223333:role/cluster-admin";
     /** Values for the two parameters that deliberately have no default. */
     static final Map<String, String> REQUIRED = Map.of("AllowedClusterNames", "demo,prod",
             "ApproverPrincipalArns", APPROVER);
@@ -67,6 +71,8 @@ class TemplateTest {
     static Stream<Map<String, String>> scenarios() {
         return Stream.of(with(), with("QueueType", "Fifo"), with("KmsKeyArn", KMS_KEY),
                 with("AllowedClusterNames", "*"), with("Tracing", "Disabled"),
+                with("ProtectedPrincipalArns", PROTECTED, "OperatorRoleArn", OPERATOR,
+                        "PermissionsBoundaryArn", "arn:aws:iam::111122223333:policy/boundary"),
                 with("ApproverTopicArns", "arn:aws:sns:us-east-1:111122223333:access-approvals",
                         "SubscriberAccountIds", "444455556666,777788889999",
                         "AlarmTopicArn", "arn:aws:sns:us-east-1:111122223333:ops-alarms"));
@@ -75,10 +81,10 @@ class TemplateTest {
     // --- the template as a whole ----------------------------------------------------------------
 
     @Test
-    void transform_whenParsed_expandsLanguageExtensionsBeforeSam() {
+    void transform_whenParsed_isSamAloneWithoutLanguageExtensions() {
         assertThat(TEMPLATE.root().get("AWSTemplateFormatVersion")).isEqualTo("2010-09-09");
-        assertThat(TEMPLATE.root().get("Transform"))
-                .isEqualTo(List.of("AWS::LanguageExtensions", "AWS::Serverless-2016-10-31"));
+        assertThat(TEMPLATE.root().get("Transform")).isEqualTo("AWS::Serverless-2016-10-31");
+        assertThat(strings(TEMPLATE.root())).noneMatch(text -> text.startsWith(CloudFormationTemplate.FOR_EACH_PREFIX));
     }
 
     @Test
@@ -132,14 +138,13 @@ class TemplateTest {
     }
 
     @Test
-    void rules_whenDeclared_guardFifoBatchSizeLargeBatchesAndTheWildcardCluster() {
+    void rules_whenDeclared_guardFifoBatchSizeAndLargeBatches() {
         Map<String, Object> rules = TEMPLATE.section("Rules");
 
-        assertThat(rules).containsOnlyKeys("FifoBatchSizeAtMostTen", "LargeBatchesNeedAWindow",
-                "WildcardClusterStandsAlone");
+        // "*" mixed with cluster names is refused by AllowedClusterNames' pattern (ParameterRulesTest).
+        assertThat(rules).containsOnlyKeys("FifoBatchSizeAtMostTen", "LargeBatchesNeedAWindow");
         assertThat(asMap(rules.get("FifoBatchSizeAtMostTen")).get("RuleCondition"))
                 .isEqualTo(Map.of("Fn::Equals", List.of(Map.of("Ref", "QueueType"), "Fifo")));
-        assertThat(strings(rules.get("WildcardClusterStandsAlone"))).contains("*");
     }
 
     // --- the function ----------------------------------------------------------------------------
@@ -158,11 +163,13 @@ class TemplateTest {
     }
 
     @Test
-    void function_whenDeployed_runsJava21WithJsonLoggingSnapStartAndAnAlias() {
+    void function_whenDeployed_runsJava25ByDefaultWithJsonLoggingSnapStartAndAnAlias() {
         Map<String, Object> function = deployed().properties(FUNCTION);
 
         assertThat(deployed().resource(FUNCTION).get("Type")).isEqualTo("AWS::Serverless::Function");
-        assertThat(function.get("Runtime")).isEqualTo("java21");
+        assertThat(function.get("Runtime")).isEqualTo(Map.of("Ref", "JavaRuntime"));
+        assertThat(defaultOf("JavaRuntime")).isEqualTo("java25");
+        assertThat(asList(parameter("JavaRuntime").get("AllowedValues"))).containsExactly("java25", "java21");
         assertThat(function.get("CodeUri")).isEqualTo(".");
         assertThat(function.get("Timeout")).isEqualTo(FUNCTION_TIMEOUT_SECONDS);
         assertThat(function.get("MemorySize")).isEqualTo(Map.of("Ref", "MemorySize"));
@@ -170,7 +177,7 @@ class TemplateTest {
         assertThat(function.get("Architectures")).isEqualTo(List.of(Map.of("Ref", "Architecture")));
         assertThat(asList(parameter("Architecture").get("AllowedValues"))).containsExactlyInAnyOrder("arm64", "x86_64");
         assertThat(function.get("LoggingConfig")).isEqualTo(Map.of("LogFormat", "JSON",
-                "ApplicationLogLevel", Map.of("Ref", "ApplicationLogLevel"), "SystemLogLevel", "WARN",
+                "ApplicationLogLevel", Map.of("Ref", "ApplicationLogLevel"), "SystemLogLevel", "INFO",
                 "LogGroup", Map.of("Ref", "FunctionLogGroup")));
         assertThat(defaultOf("ApplicationLogLevel")).isEqualTo("INFO");
         assertThat(function.get("SnapStart")).isEqualTo(Map.of("ApplyOn", "PublishedVersions"));
@@ -187,12 +194,17 @@ class TemplateTest {
         assertThat(variables).containsOnlyKeys(ENVIRONMENT_VARIABLES);
         assertThat(variables).containsEntry("IDEMPOTENCY_TABLE_NAME", Map.of("Ref", "IdempotencyTable"))
                 .containsEntry("EVENT_BUS_NAME", Map.of("Ref", "AccessEventBus"))
-                .containsEntry("ALLOWED_CLUSTER_NAMES", join("AllowedClusterNames"))
+                .containsEntry("ALLOWED_CLUSTER_NAMES", Map.of("Ref", "AllowedClusterNames"))
                 .containsEntry("EVENT_SOURCE", Map.of("Ref", "EventSource"))
                 .containsEntry("IDEMPOTENCY_TTL_SECONDS", Map.of("Ref", "IdempotencyTtlSeconds"))
-                .containsEntry("ALLOWED_KUBERNETES_GROUPS", join("AllowedKubernetesGroups"))
-                .containsEntry("PROTECTED_PRINCIPAL_ARNS", join("ProtectedPrincipalArns"))
-                .containsEntry("MAX_CONCURRENCY", Map.of("Ref", "MessageConcurrency"));
+                .containsEntry("ALLOWED_KUBERNETES_GROUPS", Map.of("Ref", "AllowedKubernetesGroups"))
+                .containsEntry("PROTECTED_PRINCIPAL_ARNS", Map.of("Ref", "ProtectedPrincipalArns"))
+                .containsEntry("MAX_CONCURRENCY", Map.of("Ref", "MessageConcurrency"))
+                .containsEntry("TIME_BOUND_GROUPS", Map.of("Ref", "TimeBoundGroups"))
+                .containsEntry("MAX_GRANT_SECONDS", Map.of("Ref", "MaxGrantSeconds"))
+                .containsEntry("SCHEDULE_GROUP_NAME", Map.of("Ref", "ExpiryScheduleGroup"))
+                .containsEntry("SCHEDULER_ROLE_ARN", getAtt(SCHEDULER_ROLE))
+                .containsEntry("REQUEST_QUEUE_ARN", getAtt("RequestQueue"));
     }
 
     @Test
@@ -206,6 +218,9 @@ class TemplateTest {
         assertThat(configuration.eventSource()).isEqualTo(Configuration.DEFAULT_EVENT_SOURCE);
         assertThat(configuration.idempotencyTtl()).isEqualTo(Duration.ofSeconds(Configuration.DEFAULT_TTL_SECONDS));
         assertThat(configuration.maxConcurrency()).isEqualTo(Configuration.DEFAULT_MAX_CONCURRENCY);
+        assertThat(configuration.maxGrant()).isEqualTo(Duration.ofSeconds(Configuration.DEFAULT_MAX_GRANT_SECONDS));
+        assertThat(configuration.timeBoundGrantsEnabled()).isTrue();
+        assertThat(configuration.requestQueueArn()).isEqualTo(Deployment.of(TEMPLATE, REQUIRED).arn("RequestQueue"));
         assertThat(rendered.get("ALLOWED_CLUSTER_NAMES")).isEqualTo("demo,prod");
     }
 
@@ -213,13 +228,17 @@ class TemplateTest {
     void environment_whenRenderedWithEveryOptionSet_isAConfigurationTheFunctionAccepts() {
         Map<String, String> rendered = renderEnvironment(with("AllowedClusterNames", "*",
                 "EventSource", "com.example.eks-access", "IdempotencyTtlSeconds", "86400",
-                "MessageConcurrency", "16"));
+                "MessageConcurrency", "16", "TimeBoundGroups", "break-glass-*", "MaxGrantSeconds", "3600",
+                "QueueType", "Fifo"));
 
         Configuration configuration = Configuration.fromEnvironment(rendered);
 
         assertThat(configuration.eventSource()).isEqualTo("com.example.eks-access");
         assertThat(configuration.idempotencyTtl()).isEqualTo(Duration.ofDays(1));
         assertThat(configuration.maxConcurrency()).isEqualTo(16);
+        assertThat(configuration.timeBoundGroups()).singleElement().asString().isEqualTo("break-glass-*");
+        assertThat(configuration.maxGrant()).isEqualTo(Duration.ofHours(1));
+        assertThat(configuration.requestQueueArn()).endsWith(".fifo");
     }
 
     @Test
@@ -252,8 +271,9 @@ class TemplateTest {
     void queues_whenFifoIsChosen_areBothFifoAndTheEventSourceHasNoBatchingWindow() {
         CloudFormationTemplate fifo = deployed("QueueType", "Fifo");
 
+        // EventBridge Scheduler sets only the group id of the expiries it sends (SPEC section 8).
         assertThat(fifo.properties("RequestQueue")).containsEntry("FifoQueue", true)
-                .containsEntry("ContentBasedDeduplication", Map.of("Ref", "FifoContentBasedDeduplication"));
+                .containsEntry("ContentBasedDeduplication", true);
         assertThat(fifo.properties("DeadLetterQueue")).containsEntry("FifoQueue", true);
         assertThat(sqsEvent(fifo)).doesNotContainKey("MaximumBatchingWindowInSeconds");
         assertThat(asList(parameter("QueueType").get("AllowedValues"))).containsExactly("Standard", "Fifo");
@@ -305,25 +325,32 @@ class TemplateTest {
     }
 
     @Test
-    void eventBus_whenDeployed_letsOnlyThisAccountPublish() {
+    void eventBus_whenDeployed_letsOnlyThisAccountPublishAndOnlyTheFunctionUseItsSource() {
         CloudFormationTemplate template = deployed();
         Map<String, Object> bus = template.properties("AccessEventBus");
+        Map<String, Map<String, Object>> statements = bySid(asList(asMap(bus.get("Policy")).get("Statement")));
 
         assertThat(template.resource("AccessEventBus").get("Type")).isEqualTo("AWS::Events::EventBus");
-        assertThat(bus).doesNotContainKey("KmsKeyIdentifier");
-        List<Object> statements = asList(asMap(bus.get("Policy")).get("Statement"));
-        assertThat(statements).containsExactly(Map.of("Sid", "ThisAccountPublishes", "Effect", "Allow",
+        assertThat(bus).doesNotContainKeys("KmsKeyIdentifier", "DeadLetterConfig");
+        assertThat(statements).containsOnlyKeys("ThisAccountPublishes", "OnlyTheFunctionPublishesItsSource");
+        assertThat(statements.get("ThisAccountPublishes")).isEqualTo(Map.of("Sid", "ThisAccountPublishes",
+                "Effect", "Allow",
                 "Principal", Map.of("AWS", Map.of("Fn::Sub", "arn:${AWS::Partition}:iam::${AWS::AccountId}:root")),
                 "Action", "events:PutEvents",
                 "Resource", Map.of("Fn::Sub", busArn())));
+        assertThat(statements.get("OnlyTheFunctionPublishesItsSource")).containsEntry("Effect", "Deny")
+                .containsEntry("Principal", "*").containsEntry("Resource", Map.of("Fn::Sub", busArn()))
+                .containsEntry("Condition", Map.of(
+                        "StringEquals", Map.of("events:source", Map.of("Ref", "EventSource")),
+                        "ArnNotEquals", Map.of("aws:PrincipalArn", getAtt(ROLE))));
     }
 
     @Test
     void eventBus_whenSubscriberAccountsAreGiven_letsThemManageOnlyTheirOwnRules() {
-        List<Object> statements = asList(asMap(deployed("SubscriberAccountIds", "444455556666")
-                .properties("AccessEventBus").get("Policy")).get("Statement"));
+        Map<String, Map<String, Object>> statements = bySid(asList(asMap(deployed(
+                "SubscriberAccountIds", "444455556666").properties("AccessEventBus").get("Policy")).get("Statement")));
 
-        Map<String, Object> subscribers = asMap(statements.get(1));
+        Map<String, Object> subscribers = statements.get("SubscriberAccountsManageTheirOwnRules");
         assertThat(subscribers.get("Principal")).isEqualTo(Map.of("AWS", Map.of("Ref", "SubscriberAccountIds")));
         assertThat(actions(subscribers)).allMatch(action -> action.endsWith("Rule") || action.endsWith("Targets")
                 || action.equals("events:ListTargetsByRule")).doesNotContain("events:PutEvents");
@@ -334,10 +361,14 @@ class TemplateTest {
     }
 
     @Test
-    void eventBus_whenNamed_matchesTheArnItsPolicyNames() {
+    void eventBus_whenNamed_matchesTheArnItsPolicyAndTheRoleName() {
+        Deployment deployment = Deployment.of(TEMPLATE, REQUIRED);
+
         assertThat(deployed().properties("AccessEventBus").get("Name"))
                 .isEqualTo(Map.of("Fn::Sub", "${AWS::StackName}-access-changes"));
-        assertThat(busArn()).endsWith(":event-bus/${AWS::StackName}-access-changes");
+        assertThat(roleStatements(deployed()).get("PublishOwnSourceOnly").get("Resource"))
+                .isEqualTo(Map.of("Fn::Sub", busArn()));
+        assertThat(deployment.render(Map.of("Fn::Sub", busArn()))).isEqualTo(deployment.arn("AccessEventBus"));
     }
 
     @Test
@@ -366,8 +397,8 @@ class TemplateTest {
         Map<String, Map<String, Object>> statements = roleStatements(deployed());
 
         assertThat(statements).containsOnlyKeys("WriteOwnLogGroup", "PollRequestQueue", "ClaimAndCompleteTokens",
-                "PublishOwnSourceOnly", XRAY_SID, "ReadAndUpdateAccessEntries[demo]",
-                "ReadAndUpdateAccessEntries[prod]");
+                "PublishOwnSourceOnly", XRAY_SID, "ReadAndUpdateAccessEntries", "OnlyTheAllowedClusters",
+                "CreateAndReadExpirySchedules", "PassOnlyTheExpiryRoleToScheduler");
         assertGrant(statements.get("WriteOwnLogGroup"), List.of("logs:CreateLogStream", "logs:PutLogEvents"),
                 getAtt("FunctionLogGroup"));
         assertGrant(statements.get("PollRequestQueue"),
@@ -375,39 +406,34 @@ class TemplateTest {
         assertGrant(statements.get("ClaimAndCompleteTokens"),
                 List.of("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"),
                 getAtt("IdempotencyTable"));
-        assertGrant(statements.get("PublishOwnSourceOnly"), List.of("events:PutEvents"), getAtt("AccessEventBus"));
+        assertGrant(statements.get("PublishOwnSourceOnly"), List.of("events:PutEvents"), Map.of("Fn::Sub", busArn()));
         assertThat(statements.get("PublishOwnSourceOnly").get("Condition"))
                 .isEqualTo(Map.of("StringEquals", Map.of("events:source", Map.of("Ref", "EventSource"))));
+        assertGrant(statements.get("ReadAndUpdateAccessEntries"),
+                List.of("eks:DescribeAccessEntry", "eks:UpdateAccessEntry"), Map.of("Fn::Sub", accessEntries("*")));
+        assertThat(statements.get("OnlyTheAllowedClusters")).containsEntry("Effect", "Deny")
+                .containsKey("NotResource").doesNotContainKey("Resource");
+        assertGrant(statements.get("CreateAndReadExpirySchedules"),
+                List.of("scheduler:CreateSchedule", "scheduler:GetSchedule"), Map.of("Fn::Sub",
+                        "arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}:schedule/"
+                                + "${ExpiryScheduleGroup}/*"));
+        assertGrant(statements.get("PassOnlyTheExpiryRoleToScheduler"), List.of("iam:PassRole"), getAtt(SCHEDULER_ROLE));
+        assertThat(statements.get("PassOnlyTheExpiryRoleToScheduler").get("Condition"))
+                .isEqualTo(Map.of("StringEquals", Map.of("iam:PassedToService", "scheduler.amazonaws.com")));
         assertGrant(statements.get(XRAY_SID), List.of("xray:PutTraceSegments", "xray:PutTelemetryRecords"), "*");
         assertThat(deployed().properties(ROLE).get("AssumeRolePolicyDocument").toString())
                 .contains("lambda.amazonaws.com").contains("sts:AssumeRole");
     }
 
     @Test
-    void eksPermissions_whenClustersAreListed_coverOnlyTheAccessEntriesOfEachCluster() {
-        CloudFormationTemplate template = deployed("AllowedClusterNames", "demo,prod-eu_1");
-        Map<String, Map<String, Object>> statements = roleStatements(template);
+    void eksPermissions_whenPrincipalsAreProtected_addADenyOnThemByEksPrincipalArn() {
+        Map<String, Object> deny = roleStatements(deployed("ProtectedPrincipalArns", PROTECTED))
+                .get("NeverChangeProtectedPrincipals");
 
-        assertThat(template.resourcesOfType("AWS::IAM::RolePolicy"))
-                .containsExactly("EksAccessEntriesPolicydemo", "EksAccessEntriesPolicyprodeu1");
-        assertThat(template.properties("EksAccessEntriesPolicyprodeu1").get("PolicyName"))
-                .isEqualTo(Map.of("Fn::Sub", "eks-access-entries-prod-eu_1"));
-        assertGrant(statements.get("ReadAndUpdateAccessEntries[demo]"),
-                List.of("eks:DescribeAccessEntry", "eks:UpdateAccessEntry"), Map.of("Fn::Sub", accessEntries("demo/*")));
-        assertGrant(statements.get("ReadAndUpdateAccessEntries[prod-eu_1]"),
-                List.of("eks:DescribeAccessEntry", "eks:UpdateAccessEntry"),
-                Map.of("Fn::Sub", accessEntries("prod-eu_1/*")));
-    }
-
-    @Test
-    void eksPermissions_whenEveryClusterIsAllowed_coverAllAccessEntriesOfThisAccountAndRegion() {
-        CloudFormationTemplate template = deployed("AllowedClusterNames", "*");
-
-        assertThat(template.resourcesOfType("AWS::IAM::RolePolicy")).containsExactly("EksAccessEntriesPolicy");
-        assertThat(template.properties("EksAccessEntriesPolicy").get("PolicyName"))
-                .isEqualTo("eks-access-entries-all-clusters");
-        assertGrant(roleStatements(template).get("ReadAndUpdateAccessEntries[*]"),
-                List.of("eks:DescribeAccessEntry", "eks:UpdateAccessEntry"), Map.of("Fn::Sub", accessEntries("*")));
+        assertThat(deny).containsEntry("Effect", "Deny").containsEntry("Action", "eks:UpdateAccessEntry")
+                .containsEntry("Resource", "*").containsEntry("Condition", Map.of("ArnEquals", Map.of(
+                        "eks:principalArn", Map.of("Fn::Split", List.of(",", Map.of("Ref", "ProtectedPrincipalArns"))))));
+        assertThat(roleStatements(deployed())).doesNotContainKey("NeverChangeProtectedPrincipals");
     }
 
     @Test
@@ -439,46 +465,33 @@ class TemplateTest {
     }
 
     @Test
-    void queuePolicy_whenDeployed_letsOnlyApproversSendAndDeniesInsecureTransport() {
-        CloudFormationTemplate template = deployed();
-        Map<String, Object> policy = template.properties("RequestQueuePolicy");
+    void queuePolicy_whenDeployed_holdsTheSendersTheDeniesAndTransportSecurity() {
+        Map<String, Object> policy = deployed().properties("RequestQueuePolicy");
         Map<String, Map<String, Object>> statements = bySid(asList(asMap(policy.get("PolicyDocument")).get("Statement")));
-        Map<String, Object> approvers = Map.of("Ref", "ApproverPrincipalArns");
 
         assertThat(policy.get("Queues")).isEqualTo(List.of(Map.of("Ref", "RequestQueue")));
-        assertThat(statements).containsOnlyKeys("ApproversMaySend", "NobodyElseMaySend", "DenyInsecureTransport");
+        assertThat(statements).containsOnlyKeys("ApproversMaySend", "ExpirySchedulesMaySend", "NobodyElseMaySend",
+                "OnlyConsumersMayReceiveOrDelete", "DenyInsecureTransport");
         assertThat(statements.get("ApproversMaySend")).isEqualTo(Map.of("Sid", "ApproversMaySend", "Effect", "Allow",
-                "Principal", Map.of("AWS", approvers), "Action", "sqs:SendMessage",
+                "Principal", Map.of("AWS", Map.of("Ref", "ApproverPrincipalArns")), "Action", "sqs:SendMessage",
                 "Resource", getAtt("RequestQueue")));
-        assertThat(statements.get("NobodyElseMaySend")).containsEntry("Effect", "Deny").containsEntry("Principal", "*")
-                .containsEntry("Action", "sqs:SendMessage")
-                .containsEntry("Condition", Map.of("ArnNotEquals", Map.of("aws:PrincipalArn", approvers)));
+        assertThat(statements.get("ExpirySchedulesMaySend")).containsEntry("Principal",
+                Map.of("AWS", getAtt(SCHEDULER_ROLE)));
         assertDeniesInsecureTransport(statements.get("DenyInsecureTransport"), "RequestQueue");
     }
 
     @Test
-    void queuePolicy_whenApproverTopicsAreGiven_letsThoseTopicsDeliverToo() {
-        Map<String, Object> policy = deployed("ApproverTopicArns", "arn:aws:sns:us-east-1:111122223333:approvals")
-                .properties("RequestQueuePolicy");
-        Map<String, Map<String, Object>> statements = bySid(asList(asMap(policy.get("PolicyDocument")).get("Statement")));
-        Map<String, Object> topics = Map.of("Ref", "ApproverTopicArns");
+    void deadLetterQueue_whenDeployed_acceptsOnlyTheRequestQueueAsItsSource() {
+        Deployment deployment = Deployment.of(TEMPLATE, REQUIRED);
+        Deployment fifo = Deployment.of(TEMPLATE, with("QueueType", "Fifo"));
 
-        assertThat(statements.get("ApproverTopicsMayDeliver")).containsEntry("Effect", "Allow")
-                .containsEntry("Principal", Map.of("Service", "sns.amazonaws.com"))
-                .containsEntry("Action", "sqs:SendMessage")
-                .containsEntry("Condition", Map.of("ArnEquals", Map.of("aws:SourceArn", topics)));
-        assertThat(statements.get("NobodyElseMaySend").get("Condition")).isEqualTo(Map.of("ArnNotEquals",
-                Map.of("aws:PrincipalArn", Map.of("Ref", "ApproverPrincipalArns"), "aws:SourceArn", topics)));
-    }
-
-    @Test
-    void deadLetterQueuePolicy_whenDeployed_deniesInsecureTransportOnly() {
-        Map<String, Object> policy = deployed().properties("DeadLetterQueuePolicy");
-        List<Object> statements = asList(asMap(policy.get("PolicyDocument")).get("Statement"));
-
-        assertThat(policy.get("Queues")).isEqualTo(List.of(Map.of("Ref", "DeadLetterQueue")));
-        assertThat(statements).hasSize(1);
-        assertDeniesInsecureTransport(asMap(statements.get(0)), "DeadLetterQueue");
+        assertThat(deployment.properties("DeadLetterQueue").get("RedriveAllowPolicy")).isEqualTo(Map.of(
+                "redrivePermission", "byQueue", "sourceQueueArns", List.of(deployment.arn("RequestQueue"))));
+        assertThat(fifo.properties("DeadLetterQueue").get("RedriveAllowPolicy")).isEqualTo(Map.of(
+                "redrivePermission", "byQueue", "sourceQueueArns", List.of(fifo.arn("RequestQueue"))));
+        assertThat(fifo.arn("RequestQueue")).endsWith("-requests.fifo");
+        assertDeniesInsecureTransport(bySid(asList(asMap(deployed().properties("DeadLetterQueuePolicy")
+                .get("PolicyDocument")).get("Statement"))).get("DenyInsecureTransport"), "DeadLetterQueue");
     }
 
     // --- alarm and outputs --------------------------------------------------------------------------
@@ -524,10 +537,6 @@ class TemplateTest {
         return parameter(name).get("Default");
     }
 
-    static Map<String, Object> join(String listParameter) {
-        return Map.of("Fn::Join", List.of(",", Map.of("Ref", listParameter)));
-    }
-
     static Map<String, Object> getAtt(String logicalId) {
         return Map.of("Fn::GetAtt", List.of(logicalId, "Arn"));
     }
@@ -559,22 +568,9 @@ class TemplateTest {
 
     /** The environment the function would see, with resource names as CloudFormation might generate them. */
     static Map<String, String> renderEnvironment(Map<String, String> parameters) {
-        Map<String, String> values = TEMPLATE.parameterValues(parameters);
-        Map<String, String> resourceNames = Map.of("IdempotencyTable", "eks-access-updater-IdempotencyTable-1ABC2DEF3GH4",
-                "AccessEventBus", "eks-access-updater-access-changes");
         Map<String, String> rendered = new LinkedHashMap<>();
-        environment(TEMPLATE.deployedWith(parameters)).forEach((name, value) -> {
-            Map<String, Object> function = asMap(value);
-            if (function.containsKey("Ref")) {
-                String target = (String) function.get("Ref");
-                rendered.put(name, values.containsKey(target) ? values.get(target) : resourceNames.get(target));
-            } else {
-                String listParameter = (String) asMap(asList(function.get("Fn::Join")).get(1)).get("Ref");
-                rendered.put(name, String.join(",", Arrays.stream(values.get(listParameter).split(",", -1))
-                        .map(String::strip).toList()));
-            }
-            assertThat(rendered.get(name)).as(name).isNotNull();
-        });
+        asMap(asMap(Deployment.of(TEMPLATE, parameters).properties(FUNCTION).get("Environment")).get("Variables"))
+                .forEach((name, value) -> rendered.put(name, (String) value));
         return rendered;
     }
 
@@ -614,25 +610,11 @@ class TemplateTest {
         return bySid;
     }
 
-    /**
-     * The statements granted to the function's role, by Sid; a per-cluster statement is keyed
-     * {@code Sid[cluster]}, the cluster read back from its resource ARN.
-     */
+    /** The statements of the function's role's inline policies, by Sid. */
     static Map<String, Map<String, Object>> roleStatements(CloudFormationTemplate template) {
         Map<String, Map<String, Object>> statements = new LinkedHashMap<>();
         for (Object policy : asList(template.properties(ROLE).get("Policies"))) {
             statements.putAll(bySid(asList(asMap(asMap(policy).get("PolicyDocument")).get("Statement"))));
-        }
-        Pattern cluster = Pattern.compile(":access-entry/(.+?)(/\\*)?$");
-        for (String rolePolicy : template.resourcesOfType("AWS::IAM::RolePolicy")) {
-            Map<String, Object> properties = template.properties(rolePolicy);
-            assertThat(properties.get("RoleName")).isEqualTo(Map.of("Ref", ROLE));
-            for (Object statement : asList(asMap(properties.get("PolicyDocument")).get("Statement"))) {
-                String arn = (String) asMap(asMap(statement).get("Resource")).get("Fn::Sub");
-                Matcher matcher = cluster.matcher(arn);
-                assertThat(matcher.find()).as(arn).isTrue();
-                statements.put(asMap(statement).get("Sid") + "[" + matcher.group(1) + "]", asMap(statement));
-            }
         }
         return statements;
     }
@@ -646,7 +628,7 @@ class TemplateTest {
             switch (String.valueOf(asMap(resource).get("Type"))) {
                 case "AWS::IAM::Role" -> asList(properties.getOrDefault("Policies", List.of()))
                         .forEach(policy -> documents.add(asMap(policy).get("PolicyDocument")));
-                case "AWS::IAM::RolePolicy", "AWS::SQS::QueuePolicy" -> documents.add(properties.get("PolicyDocument"));
+                case "AWS::SQS::QueuePolicy" -> documents.add(properties.get("PolicyDocument"));
                 case "AWS::Events::EventBus" -> documents.add(properties.get("Policy"));
                 default -> { }
             }
@@ -837,6 +819,7 @@ class TemplateTest {
     void templateHelpers_whenTheTemplateIsRead_findEveryPolicyDocument() {
         assertThatCode(() -> policyStatements(deployed())).doesNotThrowAnyException();
         assertThat(policyStatements(deployed()).stream().map(statement -> statement.get("Sid")))
-                .contains("PollRequestQueue", "ApproversMaySend", "ThisAccountPublishes", "DenyInsecureTransport");
+                .contains("PollRequestQueue", "ApproversMaySend", "ThisAccountPublishes", "DenyInsecureTransport",
+                        "SendToTheRequestQueueOnly", "NoDirectSends");
     }
 }
