@@ -23,16 +23,15 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The performance benchmark of issue 5 ({@code mvn -Pbench verify} or {@code ./bench.sh}). It starts dynalite
- * behind a {@link DelayingProxy} and the EKS and EventBridge stand-ins, all on 127.0.0.1, runs the function in
- * child JVMs with the flags of the Lambda java21 runtime, and prints and writes each figure next to its floor.
- * Arguments: the project directory, the build directory, the file holding the runtime classpath.
+ * The performance benchmark ({@code mvn -Pbench verify} or {@code ./bench.sh}). It starts dynalite behind a
+ * {@link DelayingProxy} and the EKS and EventBridge stand-ins, all on 127.0.0.1, runs the function in child JVMs
+ * with the flags of the Lambda Java runtimes ({@link Jvm#LAMBDA_FLAGS}), and prints and writes each figure next to
+ * its floor. Cold starts and SnapStart also run on a Java 25 JDK when one is named ({@link Jvm#java25()}), cold
+ * starts there also with an AOT cache. Arguments: the project directory, the build directory, the file holding the
+ * runtime classpath, the sections to run.
  */
 public final class Benchmark {
 
-    /** What the Lambda java17/java21 runtimes start the JVM with (Lambda docs, java-customization). */
-    static final List<String> LAMBDA_FLAGS =
-            List.of("-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
     static final Duration INJECTED = Duration.ofMillis(20);
     static final String TABLE = "bench-idempotency";
     static final String BUS = "bench-bus";
@@ -42,14 +41,16 @@ public final class Benchmark {
     private final Path buildDirectory;
     private final String childClasspath;
     private final List<Path> runtimeJars;
+    private final List<Jvm> jvms;
     private final Report report = new Report();
     private Map<String, String> environment;
     private long warmCalls;
 
-    private Benchmark(Path buildDirectory, String childClasspath, List<Path> runtimeJars) {
+    private Benchmark(Path buildDirectory, String childClasspath, List<Path> runtimeJars, List<Jvm> jvms) {
         this.buildDirectory = buildDirectory;
         this.childClasspath = childClasspath;
         this.runtimeJars = runtimeJars;
+        this.jvms = jvms;
     }
 
     public static void main(String[] args) throws Exception {
@@ -67,7 +68,19 @@ public final class Benchmark {
         runtimeJars.forEach(jar -> classpath.add(jar.toString()));
         Set<String> sections = args.length > 3 ? Set.of(args[3].split(",")) : Set.of("artefact", "warm", "priming",
                 "cold");
-        Benchmark benchmark = new Benchmark(build, String.join(File.pathSeparator, classpath), runtimeJars);
+        List<Jvm> jvms = new ArrayList<>(List.of(Jvm.current()));
+        Jvm java25 = Jvm.java25();
+        if (java25 == null) {
+            System.out.println("NOTE: no Java 25 JDK given (-D" + Jvm.JAVA25_PROPERTY + "=<JDK home> or "
+                    + Jvm.JAVA25_VARIABLE + "): cold starts and SnapStart run on " + Jvm.current().label()
+                    + " only, and the AOT cache is not measured.");
+        } else if (java25.feature() < 25) {
+            System.out.println("NOTE: " + java25.home() + " is " + java25.label() + ", not Java 25 or later: it is"
+                    + " left out.");
+        } else if (java25.feature() != Jvm.current().feature()) {
+            jvms.add(java25);
+        }
+        Benchmark benchmark = new Benchmark(build, String.join(File.pathSeparator, classpath), runtimeJars, jvms);
         benchmark.run(project, sections);
     }
 
@@ -150,12 +163,14 @@ public final class Benchmark {
         messages += warm(stand, 100, "standard:100:3:30");
         // One at a time, a batch of 100 takes over ten seconds: three of them, after the smaller batches warmed up.
         messages += warm(stand, 1, "standard:1:5:30", "standard:10:3:30", "standard:100:0:3");
-        report.note("Warm batches, SDK only: the same five calls per message by bare SDK clients (same HTTP client"
-                + " and settings) from a pool of MAX_CONCURRENCY threads, with none of the function's work: what"
-                + " the SDK, the loopback stand-ins and this machine cost above the floor.");
+        report.note("Warm batches, SDK only: each message's AWS calls under SPEC version 2 (" + Messages.CALLS_PER_MESSAGE
+                + " calls in " + Messages.ROUND_TRIPS_PER_MESSAGE + " round trips) by bare SDK clients (same HTTP"
+                + " client and settings) from a pool of MAX_CONCURRENCY threads, with none of the function's work:"
+                + " what the SDK, the loopback stand-ins and this machine cost above the floor.");
         double callsPerMessage = (double) warmCalls / messages;
         report.note(String.format(Locale.ROOT, "Warm batches: %d messages, %.2f AWS calls per message counted at the"
-                + " stand-ins (the floors assume %d).", messages, callsPerMessage, Messages.CALLS_PER_MESSAGE));
+                + " stand-ins (SPEC version 2 makes %d, in the %d sequential round trips the floors assume).",
+                messages, callsPerMessage, Messages.CALLS_PER_MESSAGE, Messages.ROUND_TRIPS_PER_MESSAGE));
     }
 
     /** Runs one child with {@code MAX_CONCURRENCY=concurrency}; returns how many messages it sent. */
@@ -199,7 +214,7 @@ public final class Benchmark {
             boolean fifo = kind.equals("fifo5");
             int lanes = fifo ? 5 : size;
             int rounds = fifo ? 2 : (int) Math.ceil((double) lanes / concurrency);
-            double floor = rounds * Messages.CALLS_PER_MESSAGE * INJECTED.toMillis();
+            double floor = rounds * Messages.ROUND_TRIPS_PER_MESSAGE * INJECTED.toMillis();
             Double target = fifo ? Double.valueOf(1.3) : size == 10 && concurrency > 1 ? Double.valueOf(1.25)
                     : size == 100 && concurrency > 1 ? Double.valueOf(1.35) : null;
             String name = fifo ? String.format(Locale.ROOT, "FIFO batch of %d in 5 groups, MAX_CONCURRENCY=%d",
@@ -216,25 +231,33 @@ public final class Benchmark {
     // SnapStart priming.
 
     private void priming(Stand stand, Duration delay) throws Exception {
-        List<String> simulateCheckpoint = List.of("-Dorg.crac.Core.Compat=dev.eksaccessupdater.bench.crac");
+        for (Jvm jvm : jvms) {
+            priming(jvm, delay);
+        }
+        stand.forget();
+    }
+
+    /** Under SnapStart the java25 runtime keeps full tiered compilation ({@link Jvm#snapStartFlags()}). */
+    private void priming(Jvm jvm, Duration delay) throws Exception {
+        List<String> simulateCheckpoint = new ArrayList<>(jvm.snapStartFlags());
+        simulateCheckpoint.add("-Dorg.crac.Core.Compat=dev.eksaccessupdater.bench.crac");
         Samples[] primed = {new Samples(), new Samples(), new Samples()};
         Samples[] unprimed = {new Samples(), new Samples(), new Samples()};
         for (int run = 0; run < PRIMING_RUNS; run++) {
-            add(primed, primingFigures(runChild(simulateCheckpoint, PrimingRunner.class, List.of("prime"),
+            add(primed, primingFigures(runChild(jvm, simulateCheckpoint, PrimingRunner.class, List.of("prime"),
                     environment)));
-            add(unprimed, primingFigures(runChild(List.of(), PrimingRunner.class, List.of("noprime"),
-                    environment)));
+            add(unprimed, primingFigures(runChild(jvm, jvm.snapStartFlags(), PrimingRunner.class,
+                    List.of("noprime"), environment)));
         }
-        String section = "SnapStart (first invocation vs warm, medians of " + PRIMING_RUNS + " JVMs, "
-                + delay.toMillis() + " ms per call)";
+        String section = "SnapStart, " + jvm.shortLabel() + " (first invocation vs warm, medians of " + PRIMING_RUNS
+                + " JVMs, " + delay.toMillis() + " ms per call)";
         report.row(section, "first invocation after the checkpoint hook", primed[1].median(), null,
                 primed[0].median(), 1.5);
         report.row(section, "first invocation straight after init, no checkpoint (reference)",
                 unprimed[1].median(), null, unprimed[0].median(), null);
-        report.note(String.format(Locale.ROOT, "SnapStart, %d ms per call: the second invocation takes %.0f ms after"
-                + " the checkpoint hook, %.0f ms without.", delay.toMillis(), primed[2].median(),
-                unprimed[2].median()));
-        stand.forget();
+        report.note(String.format(Locale.ROOT, "SnapStart, %s, %d ms per call, JVM flags %s: the second invocation"
+                + " takes %.0f ms after the checkpoint hook, %.0f ms without.", jvm.shortLabel(), delay.toMillis(),
+                String.join(" ", jvm.snapStartFlags()), primed[2].median(), unprimed[2].median()));
     }
 
     private static void add(Samples[] samples, double[] figures) {
@@ -256,36 +279,163 @@ public final class Benchmark {
 
     // Cold start.
 
+    private static final String EMPTY = EmptyHandler.class.getName();
+    private static final String SDK_ONLY = SdkOnlyHandler.class.getName();
+    private static final String FUNCTION = "dev.eksaccessupdater.AccessChangeFunction";
+
+    /** One way to cold-start: a JVM, a handler and, on Java 25, optionally the AOT cache trained for that handler. */
+    private record Variant(Jvm jvm, String handler, boolean aot) {
+
+        String name() {
+            String handlerName = handler.equals(EMPTY) ? "empty" : handler.equals(SDK_ONLY) ? "SDK only" : "function";
+            return jvm.shortLabel() + " " + handlerName + (aot ? " + AOT cache" : "");
+        }
+
+        String fileName() {
+            return name().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-");
+        }
+    }
+
     private void coldStart(Stand stand) throws Exception {
-        Path events = buildDirectory.resolve("bench/events");
+        Path directory = buildDirectory.resolve("bench/cold");
+        Layout layout = Layout.build(directory, buildDirectory.resolve("classes"),
+                buildDirectory.resolve("test-classes"), runtimeJars, System.getProperty("java.class.path"));
+        Path events = directory.resolve("events");
         Files.createDirectories(events);
-        Samples function = new Samples();
-        Samples empty = new Samples();
-        Map<String, Samples> phases = new java.util.LinkedHashMap<>();
-        for (int run = -1; run < COLD_RUNS; run++) {
-            // The first pair warms the OS file cache and is not counted; then the two alternate.
-            Path event = events.resolve("cold-" + (run + 1) + ".json");
-            Files.writeString(event, Messages.sqsEventJson(run + 1));
-            long emptyNanos = coldRun(EmptyHandler.class.getName(), event, new HashMap<>());
-            long functionNanos = coldRun("dev.eksaccessupdater.AccessChangeFunction", event,
-                    run >= 0 ? phases : new HashMap<>());
-            if (run >= 0) {
-                empty.add(emptyNanos);
-                function.add(functionNanos);
+        List<Variant> variants = new ArrayList<>();
+        for (Jvm jvm : jvms) {
+            for (String handler : List.of(EMPTY, SDK_ONLY, FUNCTION)) {
+                variants.add(new Variant(jvm, handler, false));
             }
         }
-        report.row("Cold start (process start to serialised response, median of " + COLD_RUNS + ")",
-                "one-message SQS event, stand-ins answering at once", empty.median(), null, function.median(), 2.0);
-        StringBuilder medians = new StringBuilder();
-        phases.forEach((phase, samples) -> medians.append(String.format(Locale.ROOT, ", %s %.0f ms", phase,
-                samples.median())));
-        report.note(String.format(Locale.ROOT, "Cold start p90: function %.0f ms, empty handler %.0f ms. Function"
-                + " phases (medians, from main() on)%s.", function.percentile(90), empty.percentile(90), medians));
+        Map<Variant, Path> caches = new java.util.LinkedHashMap<>();
+        for (Jvm jvm : jvms) {
+            if (jvm.hasAotCache()) {
+                for (String handler : List.of(EMPTY, SDK_ONLY, FUNCTION)) {
+                    Variant variant = new Variant(jvm, handler, true);
+                    Path cache = directory.resolve("aot").resolve(variant.fileName() + ".aot");
+                    Path event = events.resolve("training-" + variant.fileName() + ".json");
+                    Files.writeString(event, Messages.sqsEventJson(caches.size()));
+                    train(variant, layout, cache, event);
+                    caches.put(variant, cache);
+                    variants.add(variant);
+                }
+            }
+        }
+        Map<Variant, Samples> times = new java.util.LinkedHashMap<>();
+        Map<Variant, Map<String, Samples>> phases = new java.util.LinkedHashMap<>();
+        for (Variant variant : variants) {
+            times.put(variant, new Samples());
+            phases.put(variant, new java.util.LinkedHashMap<>());
+        }
+        int message = 0;
+        for (int run = -1; run < COLD_RUNS; run++) {
+            // The first round warms the OS file cache and checks that each AOT cache is used (-XX:AOTMode=on fails
+            // when it is not); it is not counted. Then the variants alternate, each message about another entry.
+            for (Variant variant : variants) {
+                Path event = events.resolve("cold-" + (run + 1) + "-" + variant.fileName() + ".json");
+                Files.writeString(event, Messages.sqsEventJson(message++ % Messages.PRINCIPALS));
+                List<String> options = new ArrayList<>(Jvm.LAMBDA_FLAGS);
+                if (variant.aot()) {
+                    options.add("-XX:AOTCache=" + caches.get(variant));
+                    if (run < 0) {
+                        options.add("-XX:AOTMode=on");
+                    }
+                }
+                long nanos = coldRun(variant, options, layout, event, run >= 0 ? phases.get(variant) : new HashMap<>());
+                if (run >= 0) {
+                    times.get(variant).add(nanos);
+                }
+            }
+        }
+        reportColdStarts(variants, times, phases, caches);
         stand.forget();
     }
 
-    private long coldRun(String handler, Path event, Map<String, Samples> phases) throws Exception {
-        ProcessBuilder builder = childProcess(List.of(), ColdRunner.class, List.of(handler, event.toString()),
+    private void reportColdStarts(List<Variant> variants, Map<Variant, Samples> times,
+                                  Map<Variant, Map<String, Samples>> phases, Map<Variant, Path> caches)
+            throws IOException {
+        List<List<String>> rows = new ArrayList<>();
+        for (Jvm jvm : jvms) {
+            double empty = times.get(new Variant(jvm, EMPTY, false)).median();
+            double sdkOnly = times.get(new Variant(jvm, SDK_ONLY, false)).median();
+            double function = times.get(new Variant(jvm, FUNCTION, false)).median();
+            Samples aot = times.get(new Variant(jvm, FUNCTION, true));
+            double overhead = function / sdkOnly;
+            rows.add(List.of(jvm.label(),
+                    Report.millis(empty),
+                    String.format(Locale.ROOT, "%s (%.2f× empty)", Report.millis(sdkOnly), sdkOnly / empty),
+                    String.format(Locale.ROOT, "%s (%.2f× empty, **%.2f× SDK only**)", Report.millis(function),
+                            function / empty, overhead),
+                    aot == null ? "n/a (JDK 24+)" : String.format(Locale.ROOT,
+                            "%s (%.2f× empty, %.2f× SDK only, %.2f× function)", Report.millis(aot.median()),
+                            aot.median() / empty, aot.median() / sdkOnly, aot.median() / function),
+                    overhead <= 1.10 ? "met" : String.format(Locale.ROOT, "missed by %.0f%%",
+                            (overhead / 1.10 - 1) * 100)));
+        }
+        report.table("Cold start: process start to serialised response, one-message SQS event, stand-ins answering"
+                        + " at once, median of " + COLD_RUNS + " JVMs per cell (ratios against the same JVM's empty"
+                        + " and SDK-only handlers, without a cache)",
+                List.of("JVM, Lambda flags", "empty handler", "SDK only", "function", "function with AOT cache",
+                        "function ≤ 1.10× SDK only"), rows);
+        for (Jvm jvm : jvms) {
+            if (!jvm.hasAotCache()) {
+                continue;
+            }
+            Variant emptyAot = new Variant(jvm, EMPTY, true);
+            Variant sdkAot = new Variant(jvm, SDK_ONLY, true);
+            Variant functionAot = new Variant(jvm, FUNCTION, true);
+            double empty = times.get(emptyAot).median();
+            double sdkOnly = times.get(sdkAot).median();
+            double function = times.get(functionAot).median();
+            report.note(String.format(Locale.ROOT, "%s, each handler with an AOT cache trained on one invocation of"
+                            + " its own: empty %s, SDK only %s (%.2f× empty), function %s (%.2f× empty, %.2f× SDK"
+                            + " only). Cache sizes: empty %.1f MiB, SDK only %.1f MiB, function %.1f MiB.",
+                    jvm.shortLabel(), Report.millis(empty), Report.millis(sdkOnly), sdkOnly / empty,
+                    Report.millis(function), function / empty, function / sdkOnly,
+                    mebibytes(caches.get(emptyAot)), mebibytes(caches.get(sdkAot)),
+                    mebibytes(caches.get(functionAot))));
+        }
+        for (Variant variant : variants) {
+            StringBuilder medians = new StringBuilder();
+            phases.get(variant).forEach((phase, samples) -> medians.append(String.format(Locale.ROOT, " %s %.0f,",
+                    phase, samples.median())));
+            report.note(String.format(Locale.ROOT, "Cold start, %s: median %.0f ms, p90 %.0f ms; phases (medians,"
+                    + " ms, from main() on):%s", variant.name(), times.get(variant).median(),
+                    times.get(variant).percentile(90), medians.substring(0, Math.max(0, medians.length() - 1))));
+        }
+        report.note("Cold start: the JVM's class path is the runtime's (runner, aws-lambda-java-core,"
+                + " aws-lambda-java-serialization); the package is loaded as the runtime interface client loads it,"
+                + " by a URLClassLoader over the task root and lib/*.jar. Without a cache the package has sam build's"
+                + " layout (classes at the root); with one, -Paot's (every class in a jar under lib/). JVM flags: "
+                + String.join(" ", Jvm.LAMBDA_FLAGS) + ", plus -XX:AOTCache=<file> for the cached rows.");
+    }
+
+    private static double mebibytes(Path file) throws IOException {
+        return Files.size(file) / (1024.0 * 1024.0);
+    }
+
+    /** A training run: one representative invocation, after which the JVM writes the cache ({@code -XX:AOTCacheOutput}). */
+    private void train(Variant variant, Layout layout, Path cache, Path event) throws Exception {
+        Files.createDirectories(cache.getParent());
+        Files.deleteIfExists(cache);
+        List<String> options = new ArrayList<>(Jvm.LAMBDA_FLAGS);
+        options.add("-XX:AOTCacheOutput=" + cache);
+        long start = System.nanoTime();
+        runChild(variant.jvm(), options, layout.runtimeClasspath(), ColdRunner.class.getName(),
+                List.of(variant.handler(), event.toString(), layout.jarTask().toString()), environment);
+        if (!Files.isRegularFile(cache)) {
+            throw new IllegalStateException("the training run of " + variant.name() + " wrote no " + cache);
+        }
+        System.out.println(String.format(Locale.ROOT, "  trained %s: %.1f MiB in %.1f s", variant.name(),
+                mebibytes(cache), (System.nanoTime() - start) / 1e9));
+    }
+
+    private long coldRun(Variant variant, List<String> options, Layout layout, Path event, Map<String, Samples> phases)
+            throws Exception {
+        Path task = variant.aot() ? layout.jarTask() : layout.classesTask();
+        ProcessBuilder builder = childProcess(variant.jvm(), options, layout.runtimeClasspath(),
+                ColdRunner.class.getName(), List.of(variant.handler(), event.toString(), task.toString()),
                 environment);
         long start = System.nanoTime();
         Process process = builder.start();
@@ -296,7 +446,7 @@ public final class Benchmark {
                 if (line.startsWith("BENCH done ")) {
                     long elapsed = System.nanoTime() - start;
                     if (!line.contains("\"batchItemFailures\":[]")) {
-                        throw new IllegalStateException(handler + " answered " + line);
+                        throw new IllegalStateException(variant.name() + " answered " + line);
                     }
                     String phaseLine = output.readLine();
                     if (phaseLine != null && phaseLine.startsWith("BENCH phases ")) {
@@ -306,7 +456,10 @@ public final class Benchmark {
                                     .addMillis(Double.parseDouble(nameAndMillis[1]));
                         }
                     }
-                    process.waitFor(30, TimeUnit.SECONDS);
+                    if (!process.waitFor(30, TimeUnit.SECONDS) || process.exitValue() != 0) {
+                        throw new IllegalStateException(variant.name() + " did not exit cleanly:\n"
+                                + String.join("\n", tail));
+                    }
                     return elapsed;
                 }
                 remember(tail, line);
@@ -314,7 +467,7 @@ public final class Benchmark {
         } finally {
             process.destroyForcibly();
         }
-        throw new IllegalStateException("the cold start of " + handler + " printed no response:\n"
+        throw new IllegalStateException("the cold start of " + variant.name() + " printed no response:\n"
                 + String.join("\n", tail));
     }
 
@@ -335,17 +488,32 @@ public final class Benchmark {
 
     // Child JVMs.
 
+    /** On this process's JDK with the Lambda flags and the benchmark's flat class path. */
     private List<String> runChild(List<String> jvmOptions, Class<?> main, List<String> args,
                                   Map<String, String> settings) throws Exception {
-        Process process = childProcess(jvmOptions, main, args, settings).start();
+        List<String> options = new ArrayList<>(Jvm.LAMBDA_FLAGS);
+        options.addAll(jvmOptions);
+        return runChild(Jvm.current(), options, childClasspath, main.getName(), args, settings);
+    }
+
+    /** On {@code jvm} with exactly {@code jvmOptions} and the benchmark's flat class path. */
+    private List<String> runChild(Jvm jvm, List<String> jvmOptions, Class<?> main, List<String> args,
+                                  Map<String, String> settings) throws Exception {
+        return runChild(jvm, jvmOptions, childClasspath, main.getName(), args, settings);
+    }
+
+    private List<String> runChild(Jvm jvm, List<String> jvmOptions, String classpath, String main, List<String> args,
+                                  Map<String, String> settings) throws Exception {
+        Process process = childProcess(jvm, jvmOptions, classpath, main, args, settings).start();
+        String name = main.substring(main.lastIndexOf('.') + 1);
         List<String> results = new ArrayList<>();
         Deque<String> tail = new ArrayDeque<>();
         try (BufferedReader output = new BufferedReader(
                 new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line = output.readLine(); line != null; line = output.readLine()) {
                 if (line.startsWith("BENCH ")) {
-                    System.out.println("  " + main.getSimpleName() + " " + settings.getOrDefault("MAX_CONCURRENCY",
-                            "default") + ": " + line);
+                    System.out.println("  " + name + " " + jvm.shortLabel() + " "
+                            + settings.getOrDefault("MAX_CONCURRENCY", "default") + ": " + line);
                     results.add(line);
                 }
                 remember(tail, line);
@@ -354,20 +522,20 @@ public final class Benchmark {
         if (!process.waitFor(10, TimeUnit.MINUTES) || process.exitValue() != 0
                 || results.stream().anyMatch(line -> line.startsWith("BENCH failed"))) {
             process.destroyForcibly();
-            throw new IllegalStateException(main.getSimpleName() + " " + args + " failed:\n" + String.join("\n", tail));
+            throw new IllegalStateException(name + " " + args + " failed on " + jvm.label() + ":\n"
+                    + String.join("\n", tail));
         }
         return results;
     }
 
-    private ProcessBuilder childProcess(List<String> jvmOptions, Class<?> main, List<String> args,
-                                        Map<String, String> settings) {
+    private static ProcessBuilder childProcess(Jvm jvm, List<String> jvmOptions, String classpath, String main,
+                                               List<String> args, Map<String, String> settings) {
         List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(LAMBDA_FLAGS);
+        command.add(jvm.java().toString());
         command.addAll(jvmOptions);
         command.add("-cp");
-        command.add(childClasspath);
-        command.add(main.getName());
+        command.add(classpath);
+        command.add(main);
         command.addAll(args);
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         Map<String, String> childEnvironment = builder.environment();
