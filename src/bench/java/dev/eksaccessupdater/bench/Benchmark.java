@@ -423,7 +423,7 @@ public final class Benchmark {
         options.add("-XX:AOTCacheOutput=" + cache);
         long start = System.nanoTime();
         runChild(variant.jvm(), options, layout.runtimeClasspath(), ColdRunner.class.getName(),
-                List.of(variant.handler(), event.toString(), layout.jarTask().toString()), environment);
+                List.of(variant.handler(), layout.jarTask().toString(), event.toString()), environment);
         if (!Files.isRegularFile(cache)) {
             throw new IllegalStateException("the training run of " + variant.name() + " wrote no " + cache);
         }
@@ -435,7 +435,7 @@ public final class Benchmark {
             throws Exception {
         Path task = variant.aot() ? layout.jarTask() : layout.classesTask();
         ProcessBuilder builder = childProcess(variant.jvm(), options, layout.runtimeClasspath(),
-                ColdRunner.class.getName(), List.of(variant.handler(), event.toString(), task.toString()),
+                ColdRunner.class.getName(), List.of(variant.handler(), task.toString(), event.toString()),
                 environment);
         long start = System.nanoTime();
         Process process = builder.start();

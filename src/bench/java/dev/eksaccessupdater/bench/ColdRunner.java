@@ -7,6 +7,7 @@ import com.amazonaws.services.lambda.runtime.serialization.factories.JacksonFact
 import dev.eksaccessupdater.testing.TestContext;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.MalformedURLException;
@@ -27,10 +28,12 @@ import java.util.List;
  * root and then its {@code lib/*.jar} in lexical order, with the system class loader as parent
  * (aws-lambda-java-libs, {@code CustomerClassLoader}:
  * https://github.com/aws/aws-lambda-java-libs/blob/main/aws-lambda-java-runtime-interface-client/src/main/java/com/amazonaws/services/lambda/runtime/api/client/CustomerClassLoader.java).
- * It constructs the handler class named by the first argument, binds the SQS event JSON of the file named by the
- * second through the runtime's serialisation library, invokes, serialises the response, and prints
- * {@code BENCH done <response>}; the parent times the process from its start to that line. The third argument is
- * the task root. The JVM then exits, so that a training run ({@code -XX:AOTCacheOutput}) writes its cache.
+ * It constructs the handler class named by the first argument from the task root named by the second, binds the SQS
+ * event JSON of the file named by the third through the runtime's serialisation library, invokes, serialises the
+ * response, and prints {@code BENCH done <response>}; the parent times the process from its start to that line.
+ * Further event files are invoked after that, one after the other (a training run's workload), and their responses
+ * printed as {@code BENCH also <response>}. The JVM then exits, so that a training run ({@code -XX:AOTCacheOutput})
+ * writes its cache.
  */
 public final class ColdRunner {
 
@@ -42,7 +45,7 @@ public final class ColdRunner {
     @SuppressWarnings("unchecked")
     public static void main(String[] args) throws Exception {
         long start = System.nanoTime();
-        ClassLoader loader = customerClassLoader(Path.of(args[2]));
+        ClassLoader loader = customerClassLoader(Path.of(args[1]));
         Thread.currentThread().setContextClassLoader(loader);
         Class<?> handlerClass = Class.forName(args[0], true, loader);
         RequestHandler<Object, Object> handler =
@@ -50,23 +53,35 @@ public final class ColdRunner {
         long constructed = System.nanoTime();
         PojoSerializer<Object> input = serializer(loader.loadClass(EVENTS + "SQSEvent"), loader);
         PojoSerializer<Object> output = serializer(loader.loadClass(EVENTS + "SQSBatchResponse"), loader);
-        Object event;
-        try (InputStream json = Files.newInputStream(Path.of(args[1]))) {
-            event = input.fromJson(json);
-        }
+        Object event = read(input, args[2]);
         long bound = System.nanoTime();
         Object response = handler.handleRequest(event, TestContext.remaining(Duration.ofMinutes(15)));
         long invoked = System.nanoTime();
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        output.toJson(response, bytes);
+        String answer = write(output, response);
         long serialised = System.nanoTime();
-        System.out.println("BENCH done " + bytes.toString(StandardCharsets.UTF_8));
+        System.out.println("BENCH done " + answer);
         System.out.flush();
         // After the response: the parent has stopped its clock.
         System.out.println("BENCH phases init=" + millis(constructed - start) + " bind=" + millis(bound - constructed)
                 + " invoke=" + millis(invoked - bound) + " serialise=" + millis(serialised - invoked));
+        for (int index = 3; index < args.length; index++) {
+            System.out.println("BENCH also " + write(output, handler.handleRequest(read(input, args[index]),
+                    TestContext.remaining(Duration.ofMinutes(15)))));
+        }
         System.out.flush();
         System.exit(0);
+    }
+
+    private static Object read(PojoSerializer<Object> input, String file) throws IOException {
+        try (InputStream json = Files.newInputStream(Path.of(file))) {
+            return input.fromJson(json);
+        }
+    }
+
+    private static String write(PojoSerializer<Object> output, Object response) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        output.toJson(response, bytes);
+        return bytes.toString(StandardCharsets.UTF_8);
     }
 
     /** The task root first, then its {@code lib/*.jar} sorted by name, as the runtime builds its loader. */

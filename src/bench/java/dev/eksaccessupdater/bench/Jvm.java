@@ -19,7 +19,7 @@ import java.util.Properties;
 record Jvm(Path home, int feature, String build, String vendor) {
 
     /** Where the benchmark and {@code -Paot} look for a Java 25 JDK: this system property, or else this variable. */
-    static final String JAVA25_PROPERTY = "bench.java25.home";
+    static final String JAVA25_PROPERTY = "java25.home";
     static final String JAVA25_VARIABLE = "JAVA25_HOME";
 
     /** The java17, java21 and java25 runtimes, except java25 under SnapStart or provisioned concurrency. */

@@ -53,22 +53,7 @@ final class Layout {
     static Layout build(Path directory, Path classes, Path benchClasses, List<Path> functionJars, String classpath)
             throws IOException {
         delete(directory);
-        Path runtime = directory.resolve("runtime");
-        List<String> runtimeEntries = new ArrayList<>();
-        Path runner = runtime.resolve(RUNNER_JAR);
-        Jars.write(runner, benchClasses, name -> name.startsWith("dev/eksaccessupdater/bench/ColdRunner")
-                || name.startsWith("dev/eksaccessupdater/testing/TestContext"));
-        runtimeEntries.add(runner.toString());
-        for (String library : RUNTIME_LIBRARIES) {
-            Path jar = Arrays.stream(classpath.split(File.pathSeparator)).map(Path::of)
-                    .filter(entry -> entry.getFileName().toString().startsWith(library + "-")
-                            && entry.toString().endsWith(".jar"))
-                    .findFirst()
-                    .orElseThrow(() -> new IllegalStateException(library + " is not on the class path"));
-            Path copy = runtime.resolve(jar.getFileName());
-            Files.copy(jar, copy);
-            runtimeEntries.add(copy.toString());
-        }
+        String runtimeClasspath = runtime(directory.resolve("runtime"), benchClasses, classpath);
         Path handlers = directory.resolve(HANDLERS_JAR);
         Jars.write(handlers, benchClasses, name -> name.startsWith("dev/eksaccessupdater/bench/EmptyHandler")
                 || name.startsWith("dev/eksaccessupdater/bench/SdkOnlyHandler")
@@ -80,10 +65,39 @@ final class Layout {
         Files.copy(handlers, classesTask.resolve("lib").resolve(HANDLERS_JAR));
 
         Path jarTask = directory.resolve("task-jars");
-        copyJars(functionJars, jarTask.resolve("lib"));
-        Jars.write(jarTask.resolve("lib").resolve(FUNCTION_JAR), classes, name -> true);
+        jarPackage(jarTask, classes, functionJars);
         Files.copy(handlers, jarTask.resolve("lib").resolve(HANDLERS_JAR));
-        return new Layout(String.join(File.pathSeparator, runtimeEntries), classesTask, jarTask);
+        return new Layout(runtimeClasspath, classesTask, jarTask);
+    }
+
+    /**
+     * Writes the runtime's side under {@code directory}: the runner jar and copies of the runtime's libraries.
+     *
+     * @return the class path of a JVM started as the runtime starts it
+     */
+    static String runtime(Path directory, Path benchClasses, String classpath) throws IOException {
+        List<String> entries = new ArrayList<>();
+        Path runner = directory.resolve(RUNNER_JAR);
+        Jars.write(runner, benchClasses, name -> name.startsWith("dev/eksaccessupdater/bench/ColdRunner")
+                || name.startsWith("dev/eksaccessupdater/testing/TestContext"));
+        entries.add(runner.toString());
+        for (String library : RUNTIME_LIBRARIES) {
+            Path jar = Arrays.stream(classpath.split(File.pathSeparator)).map(Path::of)
+                    .filter(entry -> entry.getFileName().toString().startsWith(library + "-")
+                            && entry.toString().endsWith(".jar"))
+                    .findFirst()
+                    .orElseThrow(() -> new IllegalStateException(library + " is not on the class path"));
+            Path copy = directory.resolve(jar.getFileName());
+            Files.copy(jar, copy, StandardCopyOption.REPLACE_EXISTING);
+            entries.add(copy.toString());
+        }
+        return String.join(File.pathSeparator, entries);
+    }
+
+    /** The {@code -Paot} layout under {@code task}: the dependencies and {@value #FUNCTION_JAR} under {@code lib/}. */
+    static void jarPackage(Path task, Path classes, List<Path> functionJars) throws IOException {
+        copyJars(functionJars, task.resolve("lib"));
+        Jars.write(task.resolve("lib").resolve(FUNCTION_JAR), classes, name -> true);
     }
 
     String runtimeClasspath() {
