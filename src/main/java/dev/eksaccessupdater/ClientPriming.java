@@ -66,9 +66,9 @@ final class ClientPriming {
      * snapshot; an ordinary cold start does not, because its calls would reach the services at every start.
      * Each call expects an error or an empty answer:
      * <ul>
-     * <li>DynamoDB {@code PutItem} and {@code UpdateItem} of {@link #PRIMING_TOKEN} on the idempotency table, both on
-     *     condition that the item exists, which it never does, so both fail their condition and write nothing; and a
-     *     {@code GetItem} of it.</li>
+     * <li>DynamoDB {@code PutItem}, {@code UpdateItem} and {@code DeleteItem} of {@link #PRIMING_TOKEN} on the
+     *     idempotency table, each on condition that the item exists, which it never does, so each fails its condition
+     *     and changes nothing; and a {@code GetItem} of it.</li>
      * <li>EKS {@code DescribeAccessEntry} of {@link #PRIMING_PRINCIPAL} on an allowed cluster: a read that answers
      *     {@code ResourceNotFoundException}. No {@code UpdateAccessEntry}: its request and response are only built.</li>
      * <li>EventBridge {@code PutEvents} of one entry with the function's own source whose {@code Detail} is not JSON:
@@ -133,6 +133,12 @@ final class ClientPriming {
                 .expressionAttributeValues(Map.of(":status", AttributeValue.fromS("PRIMING")))));
         primeQuietly(() -> dynamoDb.getItem(request -> request
                 .tableName(configuration.idempotencyTableName()).key(key)));
+        // Releasing a claim or an entry lease is a conditional DeleteItem (SPEC section 4); this one fails its
+        // condition too.
+        primeQuietly(() -> dynamoDb.deleteItem(request -> request
+                .tableName(configuration.idempotencyTableName())
+                .key(key)
+                .conditionExpression("attribute_exists(clientRequestToken)")));
     }
 
     private void primeMessagePath(String cluster) {
