@@ -89,7 +89,8 @@ final class BareMessage {
                         + " OR (#status = :inProgress AND inProgressUntil < :now)")
                 .expressionAttributeNames(Map.of("#status", "status"))
                 .expressionAttributeValues(Map.of(":nowSeconds", nowSeconds, ":now", now,
-                        ":applied", AttributeValue.fromS("APPLIED"), ":inProgress", AttributeValue.fromS("IN_PROGRESS")))
+                        ":applied", AttributeValue.fromS("APPLIED"),
+                        ":inProgress", AttributeValue.fromS("IN_PROGRESS")))
                 .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD));
         lease.join();
 

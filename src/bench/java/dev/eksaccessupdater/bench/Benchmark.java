@@ -163,8 +163,8 @@ public final class Benchmark {
         messages += warm(stand, 100, "standard:100:3:30");
         // One at a time, a batch of 100 takes over ten seconds: three of them, after the smaller batches warmed up.
         messages += warm(stand, 1, "standard:1:5:30", "standard:10:3:30", "standard:100:0:3");
-        report.note("Warm batches, SDK only: each message's AWS calls under SPEC version 2 (" + Messages.CALLS_PER_MESSAGE
-                + " calls in " + Messages.ROUND_TRIPS_PER_MESSAGE + " round trips) by bare SDK clients (same HTTP"
+        report.note("Warm batches, SDK only: each message's AWS calls under SPEC version 2 ("
+                + Messages.CALLS_PER_MESSAGE + " calls in " + Messages.ROUND_TRIPS_PER_MESSAGE + " round trips) by bare SDK clients (same HTTP"
                 + " client and settings) from a pool of MAX_CONCURRENCY threads, with none of the function's work:"
                 + " what the SDK, the loopback stand-ins and this machine cost above the floor.");
         double callsPerMessage = (double) warmCalls / messages;
@@ -428,7 +428,7 @@ public final class Benchmark {
         return Files.size(file) / (1024.0 * 1024.0);
     }
 
-    /** A training run: one representative invocation, after which the JVM writes the cache ({@code -XX:AOTCacheOutput}). */
+    /** A training run: one representative invocation, then the JVM writes the cache ({@code -XX:AOTCacheOutput}). */
     private void train(Variant variant, Layout layout, Path cache, Path event) throws Exception {
         Files.createDirectories(cache.getParent());
         Files.deleteIfExists(cache);

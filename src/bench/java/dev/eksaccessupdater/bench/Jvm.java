@@ -50,7 +50,7 @@ record Jvm(Path home, int feature, String build, String vendor) {
         return new Jvm(home, Integer.parseInt(version.split("[.+-]")[0]), build, vendor);
     }
 
-    /** The Java 25 JDK named by {@link #JAVA25_PROPERTY} or {@link #JAVA25_VARIABLE}; {@code null} when neither is set. */
+    /** The JDK named by {@link #JAVA25_PROPERTY} or else {@link #JAVA25_VARIABLE}; {@code null} when neither is set. */
     static Jvm java25() {
         String home = System.getProperty(JAVA25_PROPERTY, "");
         if (home.isBlank()) {

@@ -28,7 +28,8 @@ final class Messages {
 
     static String body(int principalIndex) {
         return "{\"clusterName\":\"" + CLUSTER + "\",\"principalArn\":\"" + principal(principalIndex) + "\","
-                + "\"addKubernetesGroups\":[\"" + BareMessage.GROUP + "\"],\"clientRequestToken\":\"bench-" + UUID.randomUUID()
+                + "\"addKubernetesGroups\":[\"" + BareMessage.GROUP + "\"],\"clientRequestToken\":\"bench-"
+                + UUID.randomUUID()
                 + "\",\"metadata\":{\"ticket\":\"BENCH-1\",\"approver\":\"bench@example.com\"}}";
     }
 

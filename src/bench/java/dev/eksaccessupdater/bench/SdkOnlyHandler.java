@@ -53,7 +53,7 @@ public final class SdkOnlyHandler implements RequestHandler<SQSEvent, SQSBatchRe
         return new SQSBatchResponse(List.of());
     }
 
-    /** The string value of a top-level field of the benchmark's own requests ({@link Messages#body}), found, not parsed. */
+    /** A top-level string field of the benchmark's own requests ({@link Messages#body}), found, not parsed. */
     private static String field(String body, String name) {
         int start = body.indexOf("\"" + name + "\":\"") + name.length() + 4;
         return body.substring(start, body.indexOf('"', start));
