@@ -14,7 +14,11 @@ final class Report {
                        String target, String verdict) {
     }
 
+    private record Table(String title, List<String> header, List<List<String>> rows) {
+    }
+
     private final List<Row> rows = new ArrayList<>();
+    private final List<Table> tables = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
 
     static String millis(double value) {
@@ -44,6 +48,16 @@ final class Report {
         System.out.println("Artefact: " + row.measured() + " (" + verdict + ")");
     }
 
+    /** A table of its own, printed after the figures' table. */
+    void table(String title, List<String> header, List<List<String>> tableRows) {
+        Table table = new Table(title, List.copyOf(header), List.copyOf(tableRows));
+        tables.add(table);
+        System.out.println(title);
+        for (List<String> row : tableRows) {
+            System.out.println("  " + String.join(" | ", row));
+        }
+    }
+
     void note(String note) {
         notes.add(note);
         System.out.println(note);
@@ -59,6 +73,14 @@ final class Report {
                     .append(" | ").append(row.target()).append(" | ").append(row.verdict()).append(" |\n");
         }
         text.append('\n');
+        for (Table table : tables) {
+            text.append(table.title()).append(":\n\n| ").append(String.join(" | ", table.header())).append(" |\n|");
+            text.append("---|".repeat(table.header().size())).append('\n');
+            for (List<String> row : table.rows()) {
+                text.append("| ").append(String.join(" | ", row)).append(" |\n");
+            }
+            text.append('\n');
+        }
         for (String note : notes) {
             text.append("- ").append(note).append('\n');
         }

@@ -8,14 +8,16 @@ import java.util.UUID;
 
 /**
  * The requests the benchmark sends: each adds a group to one of {@link #PRINCIPALS} seeded entries on cluster
- * {@link #CLUSTER}, with a fresh token, so every message takes the full path: claim, describe, update, publish,
- * complete ({@link #CALLS_PER_MESSAGE} AWS calls).
+ * {@link #CLUSTER}, with a fresh token, so every message takes the full path of SPEC section 1: claim and lease,
+ * describe, update, record, publish and release, complete ({@link #ROUND_TRIPS_PER_MESSAGE} sequential round
+ * trips, {@link #CALLS_PER_MESSAGE} AWS calls).
  */
 final class Messages {
 
     static final String CLUSTER = "demo";
     static final int PRINCIPALS = 100;
-    static final int CALLS_PER_MESSAGE = 5;
+    static final int ROUND_TRIPS_PER_MESSAGE = BareMessage.ROUND_TRIPS;
+    static final int CALLS_PER_MESSAGE = BareMessage.CALLS;
 
     private Messages() {
     }
@@ -26,7 +28,8 @@ final class Messages {
 
     static String body(int principalIndex) {
         return "{\"clusterName\":\"" + CLUSTER + "\",\"principalArn\":\"" + principal(principalIndex) + "\","
-                + "\"addKubernetesGroups\":[\"bench-readers\"],\"clientRequestToken\":\"bench-" + UUID.randomUUID()
+                + "\"addKubernetesGroups\":[\"" + BareMessage.GROUP + "\"],\"clientRequestToken\":\"bench-"
+                + UUID.randomUUID()
                 + "\",\"metadata\":{\"ticket\":\"BENCH-1\",\"approver\":\"bench@example.com\"}}";
     }
 

@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -13,15 +12,13 @@ import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.eks.EksClient;
 import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
-import software.amazon.awssdk.services.eventbridge.model.PutEventsRequestEntry;
 
 /**
- * Child JVM, the reference for the warm batches: the same five AWS calls per message (conditional PutItem,
- * DescribeAccessEntry, UpdateAccessEntry, PutEvents, UpdateItem) made by bare SDK clients, set up as the function
- * sets them up, from a fixed pool of {@code MAX_CONCURRENCY} threads, with none of the function's own work. What it
+ * Child JVM, the reference for the warm batches: the AWS calls of one message under SPEC version 2
+ * ({@link BareMessage}: six round trips) made by bare SDK clients, set up as the function sets them up, from a fixed
+ * pool of {@code MAX_CONCURRENCY} threads, with none of the function's own work. What it
  * measures above the theoretical floor is the cost of the SDK, the loopback stand-ins and this machine. Same
  * arguments and output as {@link WarmRunner} ({@code standard} batches only).
  */
@@ -44,6 +41,7 @@ public final class BareRunner {
         String table = System.getenv("IDEMPOTENCY_TABLE_NAME");
         String bus = System.getenv("EVENT_BUS_NAME");
         ExecutorService pool = Executors.newFixedThreadPool(concurrency);
+        BareMessage bare = new BareMessage(dynamoDb, eks, eventBridge, table, bus, Executors.newCachedThreadPool());
         for (String spec : args) {
             String[] parts = spec.split(":");
             int size = Integer.parseInt(parts[1]);
@@ -55,7 +53,8 @@ public final class BareRunner {
                 List<Future<?>> running = new ArrayList<>();
                 for (int index = 0; index < size; index++) {
                     String principal = Messages.principal(index % Messages.PRINCIPALS);
-                    running.add(pool.submit(() -> message(dynamoDb, eks, eventBridge, table, bus, principal)));
+                    running.add(pool.submit(() -> bare.process(Messages.CLUSTER, principal,
+                            "bare-" + UUID.randomUUID())));
                 }
                 for (Future<?> message : running) {
                     message.get();
@@ -69,25 +68,5 @@ public final class BareRunner {
         }
         System.out.flush();
         System.exit(0);
-    }
-
-    private static void message(DynamoDbClient dynamoDb, EksClient eks, EventBridgeClient eventBridge, String table,
-                                String bus, String principal) {
-        String token = "bare-" + UUID.randomUUID();
-        Map<String, AttributeValue> key = Map.of("clientRequestToken", AttributeValue.fromS(token));
-        dynamoDb.putItem(request -> request.tableName(table)
-                .item(Map.of("clientRequestToken", AttributeValue.fromS(token),
-                        "status", AttributeValue.fromS("IN_PROGRESS")))
-                .conditionExpression("attribute_not_exists(clientRequestToken)"));
-        eks.describeAccessEntry(request -> request.clusterName(Messages.CLUSTER).principalArn(principal));
-        eks.updateAccessEntry(request -> request.clusterName(Messages.CLUSTER).principalArn(principal)
-                .kubernetesGroups("bench-readers").clientRequestToken(token));
-        eventBridge.putEvents(request -> request.entries(PutEventsRequestEntry.builder().source("bench")
-                .detailType("Access Entry Updated").detail("{\"clientRequestToken\":\"" + token + "\"}")
-                .eventBusName(bus).build()));
-        dynamoDb.updateItem(request -> request.tableName(table).key(key)
-                .updateExpression("SET #status = :completed")
-                .expressionAttributeNames(Map.of("#status", "status"))
-                .expressionAttributeValues(Map.of(":completed", AttributeValue.fromS("COMPLETED"))));
     }
 }
