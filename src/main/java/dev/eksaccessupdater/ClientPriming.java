@@ -9,6 +9,7 @@ import dev.eksaccessupdater.eks.AccessEntries;
 import dev.eksaccessupdater.eks.AccessEntry;
 import dev.eksaccessupdater.events.AccessEvents;
 import dev.eksaccessupdater.events.EventBridgePublisher;
+import dev.eksaccessupdater.policy.AccessPolicy;
 import dev.eksaccessupdater.processing.MessageProcessor;
 import dev.eksaccessupdater.processing.ParsedMessage;
 import dev.eksaccessupdater.processing.QueueMessage;
@@ -80,8 +81,8 @@ final class ClientPriming {
     }
 
     private void primeRound() {
-        String cluster = configuration.accessPolicy().anyCluster() ? "eks-access-updater-priming"
-                : configuration.accessPolicy().allowedClusterNames().iterator().next();
+        String cluster = configuration.accessPolicy().allowedClusters() instanceof AccessPolicy.ClusterScope.Named named
+                ? named.names().iterator().next() : "eks-access-updater-priming";
         Instant now = clock.instant();
         CallBudget budget = new CallBudget(now.plus(Duration.ofMinutes(1)), clock);
         ClaimResult.Held neverHeld = new ClaimResult.Held(PRIMING_TOKEN, "priming", PRIMING_OWNER,

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -85,8 +86,10 @@ public record Configuration(String idempotencyTableName, String eventBusName, St
             requestQueue = settings.requiredWith("REQUEST_QUEUE_ARN", "SCHEDULE_GROUP_NAME", QUEUE_ARN,
                     "an SQS queue ARN");
         }
+        Optional<Duration> maxGrant = scheduleGroup == null ? Optional.empty()
+                : Optional.of(Duration.ofSeconds(maxGrantSeconds));
         return new Configuration(table, bus, eventSource, Duration.ofSeconds(ttlSeconds), maxConcurrency,
-                accessPolicy(settings),
+                accessPolicy(settings, timeBoundGroups, maxGrant),
                 Observability.metricsNamespace(environment.get(Observability.METRICS_NAMESPACE)), timeBoundGroups,
                 Duration.ofSeconds(maxGrantSeconds), scheduleGroup, schedulerRole, requestQueue);
     }
@@ -98,14 +101,15 @@ public record Configuration(String idempotencyTableName, String eventBusName, St
 
     /** Settings that are valid but weaken a safety guard, worded for the init log. */
     public List<String> warnings() {
-        if (accessPolicy.anyCluster()) {
+        if (accessPolicy.allowedClusters() instanceof AccessPolicy.ClusterScope.Any) {
             return List.of("ALLOWED_CLUSTER_NAMES is *: this function may change the access entries of every cluster"
                     + " its role can reach; list the clusters instead");
         }
         return List.of();
     }
 
-    private static AccessPolicy accessPolicy(Settings settings) {
+    private static AccessPolicy accessPolicy(Settings settings, List<GroupPattern> timeBoundGroups,
+                                             Optional<Duration> maxGrant) {
         List<String> clusters = settings.list("ALLOWED_CLUSTER_NAMES", true);
         boolean anyCluster = clusters.equals(List.of("*"));
         if (!anyCluster) {
@@ -117,7 +121,8 @@ public record Configuration(String idempotencyTableName, String eventBusName, St
             }
         }
         List<String> globs = settings.list("ALLOWED_KUBERNETES_GROUPS", false);
-        List<GroupPattern> groupPatterns = globs.isEmpty() ? null : globs.stream().map(GroupPattern::of).toList();
+        List<GroupPattern> groupPatterns = globs.isEmpty() ? List.of(GroupPattern.ANY)
+                : globs.stream().map(GroupPattern::of).toList();
         Set<PrincipalArn> protectedPrincipals = new LinkedHashSet<>();
         for (String arn : settings.list("PROTECTED_PRINCIPAL_ARNS", false)) {
             PrincipalArn principal = PrincipalArn.parse(arn);
@@ -127,8 +132,9 @@ public record Configuration(String idempotencyTableName, String eventBusName, St
             }
             protectedPrincipals.add(principal);
         }
-        return new AccessPolicy(anyCluster, anyCluster ? Set.of() : Set.copyOf(clusters), groupPatterns,
-                protectedPrincipals);
+        AccessPolicy.ClusterScope scope = anyCluster ? new AccessPolicy.ClusterScope.Any()
+                : new AccessPolicy.ClusterScope.Named(Set.copyOf(clusters));
+        return new AccessPolicy(scope, groupPatterns, protectedPrincipals, timeBoundGroups, maxGrant);
     }
 
     /** Reads variables; a blank value counts as unset, so a template can pass "" for "use the default". */

@@ -81,6 +81,7 @@ public final class Dependencies {
                 leases,
                 accessEntries,
                 Observability.timed(publisher, configuration.metricsNamespace(), clock),
+                expirySchedules(configuration),
                 new LeaseWait(LeaseWait.Pause.SLEEP),
                 pool("access-change-side-call", 2 * configuration.maxConcurrency()),
                 () -> UUID.randomUUID().toString());
@@ -117,6 +118,17 @@ public final class Dependencies {
     ExpirySchedules expirySchedules(String groupName, String queueArn, String roleArn) {
         return new EventBridgeExpirySchedules(scheduler, groupName, queueArn, roleArn, API_CALL_TIMEOUT,
                 API_CALL_ATTEMPT_TIMEOUT);
+    }
+
+    /** Time-bound grants' schedules; without {@code SCHEDULE_GROUP_NAME} the policy rejects every grant first. */
+    private ExpirySchedules expirySchedules(Configuration configuration) {
+        if (!configuration.timeBoundGrantsEnabled()) {
+            return (schedule, budget) -> {
+                throw new IllegalStateException("time-bound grants are not enabled: SCHEDULE_GROUP_NAME is not set");
+            };
+        }
+        return expirySchedules(configuration.scheduleGroupName(), configuration.requestQueueArn(),
+                configuration.schedulerRoleArn());
     }
 
     /** The SnapStart hook: warms every client before the snapshot ({@link ClientPriming}). */

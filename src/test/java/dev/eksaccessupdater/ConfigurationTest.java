@@ -3,6 +3,7 @@ package dev.eksaccessupdater;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.eksaccessupdater.policy.AccessPolicy;
 import dev.eksaccessupdater.policy.GroupPattern;
 import dev.eksaccessupdater.policy.PrincipalArn;
 import java.time.Duration;
@@ -92,9 +93,10 @@ class ConfigurationTest {
         assertThat(configuration.eventSource()).isEqualTo("eks-access-updater");
         assertThat(configuration.idempotencyTtl()).isEqualTo(Duration.ofDays(7));
         assertThat(configuration.maxConcurrency()).isEqualTo(8);
-        assertThat(configuration.accessPolicy().anyCluster()).isFalse();
-        assertThat(configuration.accessPolicy().allowedClusterNames()).containsExactlyInAnyOrder("prod-1", "prod-2");
-        assertThat(configuration.accessPolicy().allowedGroupPatterns()).isNull();
+        assertThat(configuration.accessPolicy().allowedClusters())
+                .isEqualTo(new AccessPolicy.ClusterScope.Named(Set.of("prod-1", "prod-2")));
+        assertThat(configuration.accessPolicy().grantableGroups()).containsExactly(GroupPattern.ANY);
+        assertThat(configuration.accessPolicy().maxGrant()).isEmpty();
         assertThat(configuration.accessPolicy().protectedPrincipals()).isEmpty();
         assertThat(configuration.timeBoundGroups()).isEmpty();
         assertThat(configuration.maxGrant()).isEqualTo(Duration.ofDays(90));
@@ -124,8 +126,7 @@ class ConfigurationTest {
 
         Configuration configuration = Configuration.fromEnvironment(environment);
 
-        assertThat(configuration.accessPolicy().anyCluster()).isTrue();
-        assertThat(configuration.accessPolicy().allowedClusterNames()).isEmpty();
+        assertThat(configuration.accessPolicy().allowedClusters()).isEqualTo(new AccessPolicy.ClusterScope.Any());
     }
 
     @Test
@@ -146,8 +147,9 @@ class ConfigurationTest {
         assertThat(configuration.eventSource()).isEqualTo("com.example.eks-access");
         assertThat(configuration.idempotencyTtl()).isEqualTo(Duration.ofHours(1));
         assertThat(configuration.maxConcurrency()).isEqualTo(2);
-        assertThat(configuration.accessPolicy().allowedClusterNames()).containsExactlyInAnyOrder("prod-1", "prod-2");
-        assertThat(configuration.accessPolicy().allowedGroupPatterns()).extracting(GroupPattern::glob)
+        assertThat(configuration.accessPolicy().allowedClusters())
+                .isEqualTo(new AccessPolicy.ClusterScope.Named(Set.of("prod-1", "prod-2")));
+        assertThat(configuration.accessPolicy().grantableGroups()).extracting(GroupPattern::glob)
                 .containsExactly("team-*", "viewers");
         assertThat(configuration.accessPolicy().protectedPrincipals()).containsExactlyInAnyOrder(
                 PrincipalArn.parse("arn:aws:iam::111122223333:role/admin"),
@@ -201,6 +203,8 @@ class ConfigurationTest {
         assertThat(configuration.maxGrant()).isEqualTo(Duration.ofMinutes(5));
         assertThat(configuration.timeBoundGrantsEnabled()).isTrue();
         assertThat(configuration.scheduleGroupName()).isEqualTo("eks-access-expiries");
+        assertThat(configuration.accessPolicy().maxGrant()).contains(Duration.ofMinutes(5));
+        assertThat(configuration.accessPolicy().timeBoundGroups()).isEqualTo(configuration.timeBoundGroups());
         assertThat(configuration.schedulerRoleArn()).isEqualTo(SCHEDULING.get("SCHEDULER_ROLE_ARN"));
         assertThat(configuration.requestQueueArn()).isEqualTo(SCHEDULING.get("REQUEST_QUEUE_ARN"));
     }

@@ -3,6 +3,8 @@ package dev.eksaccessupdater.dedup;
 import static dev.eksaccessupdater.dedup.StateTable.ACCESS_ENTRY;
 import static dev.eksaccessupdater.dedup.StateTable.EVENT_DETAIL;
 import static dev.eksaccessupdater.dedup.StateTable.EXPIRES_AT;
+import static dev.eksaccessupdater.dedup.StateTable.EXPIRY_SCHEDULE;
+import static dev.eksaccessupdater.dedup.StateTable.GRANT_RECORDS;
 import static dev.eksaccessupdater.dedup.StateTable.IN_PROGRESS_UNTIL;
 import static dev.eksaccessupdater.dedup.StateTable.KEY;
 import static dev.eksaccessupdater.dedup.StateTable.NAMES;
@@ -16,6 +18,7 @@ import static dev.eksaccessupdater.dedup.StateTable.string;
 import static dev.eksaccessupdater.dedup.StateTable.stringIn;
 
 import dev.eksaccessupdater.failure.RetryableException;
+import dev.eksaccessupdater.schedule.ExpirySchedule;
 import dev.eksaccessupdater.time.CallBudget;
 import dev.eksaccessupdater.time.CallTimeouts;
 import java.time.Duration;
@@ -152,7 +155,8 @@ public final class DynamoDbClaims implements Claims {
             throw table.unavailable("UpdateItem (take over)", e);
         }
         return new ClaimResult.Held(lapsed.token(), lapsed.requestHash(), owner, Instant.ofEpochMilli(untilMillis),
-                new AppliedRecord(stringIn(item, ACCESS_ENTRY), stringIn(item, EVENT_DETAIL)));
+                new AppliedRecord(stringIn(item, ACCESS_ENTRY), stringIn(item, EVENT_DETAIL),
+                        StateTable.grants(item.get(GRANT_RECORDS)), expirySchedule(item.get(EXPIRY_SCHEDULE))));
     }
 
     @Override
@@ -163,9 +167,18 @@ public final class DynamoDbClaims implements Claims {
                 ":accessEntry", string(record.accessEntryJson()),
                 ":eventDetail", string(record.eventDetailJson()),
                 ":expiresAt", number(expiresAt(budget.clock().instant(), claim.inProgressUntil().toEpochMilli()))));
+        StringBuilder update = new StringBuilder("SET #status = :applied, accessEntry = :accessEntry,"
+                + " eventDetail = :eventDetail, expiresAt = :expiresAt");
+        if (record.changesGrants()) {
+            update.append(", grantRecords = :grantRecords");
+            values.put(":grantRecords", StateTable.grantsValue(record.grantRecords()));
+        }
+        if (record.expirySchedule() != null) {
+            update.append(", expirySchedule = :expirySchedule");
+            values.put(":expirySchedule", expiryScheduleValue(record));
+        }
         ownedWrite("UpdateItem (record)", claim, budget, request -> request
-                .updateExpression("SET #status = :applied, accessEntry = :accessEntry, eventDetail = :eventDetail,"
-                        + " expiresAt = :expiresAt")
+                .updateExpression(update.toString())
                 .conditionExpression(OWNED)
                 .expressionAttributeValues(values));
         return new ClaimResult.Held(claim.token(), claim.requestHash(), claim.owner(), claim.inProgressUntil(), record);
@@ -174,7 +187,8 @@ public final class DynamoDbClaims implements Claims {
     @Override
     public void complete(ClaimResult.Held claim, CallBudget budget) {
         ownedWrite("UpdateItem (complete)", claim, budget, request -> request
-                .updateExpression("SET #status = :completed, expiresAt = :expiresAt REMOVE eventDetail")
+                .updateExpression("SET #status = :completed, expiresAt = :expiresAt"
+                        + " REMOVE eventDetail, grantRecords, expirySchedule")
                 .conditionExpression(OWNED)
                 .expressionAttributeValues(Map.of(
                         ":me", string(claim.owner()),
@@ -265,5 +279,30 @@ public final class DynamoDbClaims implements Claims {
         } catch (IllegalArgumentException unknown) {
             throw StateTable.malformed(STATUS);
         }
+    }
+
+    /** Section 8's {@code expirySchedule}: name, expression, groups, FIFO group id (when any) and input. */
+    private static AttributeValue expiryScheduleValue(AppliedRecord record) {
+        ExpirySchedule schedule = record.expirySchedule();
+        Map<String, AttributeValue> fields = new HashMap<>();
+        fields.put("name", string(schedule.name()));
+        fields.put("expression", string(schedule.expression()));
+        fields.put("groups", AttributeValue.fromL(record.grantRecords().keySet().stream().sorted()
+                .map(StateTable::string).toList()));
+        fields.put("input", string(schedule.input()));
+        if (schedule.messageGroupId() != null) {
+            fields.put("messageGroupId", string(schedule.messageGroupId()));
+        }
+        return AttributeValue.fromM(fields);
+    }
+
+    private static ExpirySchedule expirySchedule(AttributeValue value) {
+        if (value == null || !value.hasM()) {
+            return null;
+        }
+        Map<String, AttributeValue> fields = value.m();
+        AttributeValue groupId = fields.get("messageGroupId");
+        return new ExpirySchedule(stringIn(fields, "name"), stringIn(fields, "expression"), stringIn(fields, "input"),
+                groupId == null ? null : groupId.s());
     }
 }

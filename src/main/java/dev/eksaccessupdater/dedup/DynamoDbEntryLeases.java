@@ -11,11 +11,9 @@ import dev.eksaccessupdater.time.CallTimeouts;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.TreeMap;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -69,7 +67,7 @@ public final class DynamoDbEntryLeases implements EntryLeases {
         } catch (SdkException e) {
             throw table.unavailable("UpdateItem (acquire lease)", e);
         }
-        return Optional.of(new Lease(key, owner, budget.deadline(), grants(item.get(GRANTS))));
+        return Optional.of(new Lease(key, owner, budget.deadline(), StateTable.grants(item.get(GRANTS))));
     }
 
     @Override
@@ -102,7 +100,7 @@ public final class DynamoDbEntryLeases implements EntryLeases {
                     .expressionAttributeNames(Map.of("#owner", StateTable.OWNER))
                     .expressionAttributeValues(Map.of(
                             ":me", string(lease.owner()),
-                            ":grants", AttributeValue.fromM(grantsItem(grants)),
+                            ":grants", StateTable.grantsValue(grants),
                             ":zero", number(0),
                             ":expiresAt", number(itemExpiresAt)))
                     .overrideConfiguration(CallTimeouts.within(budget, "DynamoDB UpdateItem (release lease)")));
@@ -111,35 +109,5 @@ public final class DynamoDbEntryLeases implements EntryLeases {
         } catch (SdkException e) {
             throw table.unavailable("release lease", e);
         }
-    }
-
-    private static Map<String, GrantRecord> grants(AttributeValue value) {
-        if (value == null || !value.hasM()) {
-            return Map.of();
-        }
-        Map<String, GrantRecord> grants = new TreeMap<>();
-        value.m().forEach((group, record) -> {
-            if (record.hasM()) {
-                Map<String, AttributeValue> fields = record.m();
-                grants.put(group, new GrantRecord(StateTable.stringIn(fields, "token"),
-                        fields.containsKey("until") ? StateTable.numberIn(fields, "until") : null,
-                        StateTable.numberIn(fields, "grantedAt")));
-            }
-        });
-        return grants;
-    }
-
-    private static Map<String, AttributeValue> grantsItem(Map<String, GrantRecord> grants) {
-        Map<String, AttributeValue> item = new HashMap<>();
-        grants.forEach((group, grant) -> {
-            Map<String, AttributeValue> fields = new HashMap<>();
-            fields.put("token", string(grant.token()));
-            fields.put("grantedAt", number(grant.grantedAt()));
-            if (grant.until() != null) {
-                fields.put("until", number(grant.until()));
-            }
-            item.put(group, AttributeValue.fromM(fields));
-        });
-        return item;
     }
 }

@@ -3,8 +3,10 @@ package dev.eksaccessupdater.dedup;
 import dev.eksaccessupdater.failure.RetryableException;
 import dev.eksaccessupdater.time.CallBudget;
 import dev.eksaccessupdater.time.CallTimeouts;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -28,6 +30,8 @@ final class StateTable {
     static final String ACCESS_ENTRY = "accessEntry";
     static final String EVENT_DETAIL = "eventDetail";
     static final String GRANTS = "grants";
+    static final String GRANT_RECORDS = "grantRecords";
+    static final String EXPIRY_SCHEDULE = "expirySchedule";
 
     /**
      * {@code owner}, {@code status} and {@code grant} are reserved words in expressions, so every expression names
@@ -120,5 +124,37 @@ final class StateTable {
     /** The attribute's number, or {@code fallback} when it is absent. */
     static long numberIn(Map<String, AttributeValue> item, String attribute, long fallback) {
         return item.containsKey(attribute) ? numberIn(item, attribute) : fallback;
+    }
+
+    /** The {@code grants} map of a lease item, or a claim's {@code grantRecords}; absent is empty. */
+    static Map<String, GrantRecord> grants(AttributeValue value) {
+        if (value == null || !value.hasM()) {
+            return Map.of();
+        }
+        Map<String, GrantRecord> grants = new TreeMap<>();
+        value.m().forEach((group, record) -> {
+            if (record.hasM()) {
+                Map<String, AttributeValue> fields = record.m();
+                grants.put(group, new GrantRecord(stringIn(fields, "token"),
+                        fields.containsKey("until") ? numberIn(fields, "until") : null,
+                        numberIn(fields, "grantedAt")));
+            }
+        });
+        return grants;
+    }
+
+    /** Group to {@code {token, until, grantedAt}}, {@code until} left out when there is none. */
+    static AttributeValue grantsValue(Map<String, GrantRecord> grants) {
+        Map<String, AttributeValue> item = new HashMap<>();
+        grants.forEach((group, grant) -> {
+            Map<String, AttributeValue> fields = new HashMap<>();
+            fields.put("token", string(grant.token()));
+            fields.put("grantedAt", number(grant.grantedAt()));
+            if (grant.until() != null) {
+                fields.put("until", number(grant.until()));
+            }
+            item.put(group, AttributeValue.fromM(fields));
+        });
+        return AttributeValue.fromM(item);
     }
 }

@@ -32,6 +32,15 @@ public final class AccessEvents {
      */
     public static AccessEvent updated(String clientRequestToken, AccessEntry entry, AccessEntry previous,
                                       Map<String, String> metadata) {
+        return updated(clientRequestToken, entry, previous, metadata, Map.of());
+    }
+
+    /**
+     * @param grantFields a time-bound grant's {@code expiresAt} and {@code grantedGroups}, or an expiry's
+     *     {@code expiryOf} and {@code expiredGroups} (docs/contract.md section 8), in that order; empty otherwise
+     */
+    public static AccessEvent updated(String clientRequestToken, AccessEntry entry, AccessEntry previous,
+                                      Map<String, String> metadata, Map<String, Object> grantFields) {
         Objects.requireNonNull(clientRequestToken, "clientRequestToken");
         Objects.requireNonNull(entry, "entry");
         Objects.requireNonNull(previous, "previous");
@@ -42,6 +51,7 @@ public final class AccessEvents {
         before.put("kubernetesGroups", previous.kubernetesGroups());
         putIfKnown(before, "username", previous.username());
         detail.put("previous", Collections.unmodifiableMap(before));
+        detail.putAll(grantFields);
         detail.put("metadata", metadata == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(metadata)));
         return new AccessEvent(AccessEvent.ACCESS_ENTRY_UPDATED, Collections.unmodifiableMap(detail),
                 resources(entry.accessEntryArn()));

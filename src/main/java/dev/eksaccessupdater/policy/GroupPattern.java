@@ -8,6 +8,9 @@ import java.util.regex.Pattern;
  */
 public record GroupPattern(String glob, Pattern regex) {
 
+    /** Matches every group: what an empty {@code ALLOWED_KUBERNETES_GROUPS} means. */
+    public static final GroupPattern ANY = of("*");
+
     public static GroupPattern of(String glob) {
         StringBuilder regex = new StringBuilder();
         StringBuilder literal = new StringBuilder();

@@ -5,6 +5,7 @@ import dev.eksaccessupdater.dedup.ClaimResult;
 import dev.eksaccessupdater.dedup.ClaimStatus;
 import dev.eksaccessupdater.dedup.Claims;
 import dev.eksaccessupdater.dedup.EntryLeases;
+import dev.eksaccessupdater.dedup.GrantRecord;
 import dev.eksaccessupdater.dedup.Lease;
 import dev.eksaccessupdater.eks.AccessEntries;
 import dev.eksaccessupdater.eks.AccessEntry;
@@ -16,14 +17,19 @@ import dev.eksaccessupdater.events.EventPublisher;
 import dev.eksaccessupdater.failure.ReasonCode;
 import dev.eksaccessupdater.failure.RejectionException;
 import dev.eksaccessupdater.failure.RetryableException;
+import dev.eksaccessupdater.grant.TimeBoundGrants;
 import dev.eksaccessupdater.policy.AccessPolicy;
 import dev.eksaccessupdater.request.AccessChangeRequest;
 import dev.eksaccessupdater.request.CanonicalForm;
 import dev.eksaccessupdater.request.InvalidMessageException;
 import dev.eksaccessupdater.request.RequestParser;
 import dev.eksaccessupdater.request.RequestSummary;
+import dev.eksaccessupdater.schedule.ExpirySchedule;
+import dev.eksaccessupdater.schedule.ExpirySchedules;
 import dev.eksaccessupdater.time.CallBudget;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -45,6 +51,7 @@ public final class MessageProcessor {
     private final EntryLeases leases;
     private final AccessEntries accessEntries;
     private final EventPublisher eventPublisher;
+    private final ExpirySchedules expirySchedules;
     private final LeaseWait leaseWait;
     private final Executor sideCalls;
     private final Supplier<String> owners;
@@ -53,16 +60,19 @@ public final class MessageProcessor {
      * @param sideCalls runs the calls that go beside the main path (the lease beside the claim, its release beside
      *     the publish); not the batch's lane pool, whose threads wait for them
      * @param owners a fresh, unguessable id for every message attempt
+     * @param expirySchedules where time-bound grants get their expiry (docs/contract.md section 8)
      */
     public MessageProcessor(RequestParser parser, AccessPolicy policy, Claims claims, EntryLeases leases,
-                            AccessEntries accessEntries, EventPublisher eventPublisher, LeaseWait leaseWait,
-                            Executor sideCalls, Supplier<String> owners) {
+                            AccessEntries accessEntries, EventPublisher eventPublisher,
+                            ExpirySchedules expirySchedules, LeaseWait leaseWait, Executor sideCalls,
+                            Supplier<String> owners) {
         this.parser = parser;
         this.policy = policy;
         this.claims = claims;
         this.leases = leases;
         this.accessEntries = accessEntries;
         this.eventPublisher = eventPublisher;
+        this.expirySchedules = expirySchedules;
         this.leaseWait = leaseWait;
         this.sideCalls = sideCalls;
         this.owners = owners;
@@ -77,7 +87,7 @@ public final class MessageProcessor {
             return new ParsedMessage.Invalid(message, invalid.readable(), invalid);
         }
         try {
-            policy.check(request);
+            policy.check(request, message.sentAt());
         } catch (RejectionException denied) {
             return new ParsedMessage.Invalid(message, request.summary(), denied);
         }
@@ -190,7 +200,10 @@ public final class MessageProcessor {
             return new Outcome.Retry("clientRequestToken is being processed by another invocation");
         }
 
-        /** A change EKS accepted in an earlier attempt: its recorded event is published, EKS is not called. */
+        /**
+         * A change EKS accepted in an earlier attempt: its grant records are written under the entry's lease, its
+         * expiry scheduled and its recorded event published; EKS is not called.
+         */
         private Outcome finishRecorded(ClaimResult.AppliedLapsed lapsed) {
             ClaimResult.Held held;
             try {
@@ -198,16 +211,33 @@ public final class MessageProcessor {
             } catch (RetryableException takenOrUnavailable) {
                 return new Outcome.Retry(takenOrUnavailable.getMessage());
             }
+            if (held.recorded().changesGrants()) {
+                Lease lease;
+                try {
+                    lease = leaseWait.await(this::tryLease, budget);
+                    if (lease == null) {
+                        throw new RetryableException("the access entry's lease stayed held by another invocation");
+                    }
+                    leases.release(lease, TimeBoundGrants.merge(lease.grants(), held.recorded().grantRecords()),
+                            budget);
+                } catch (RetryableException unwritten) {
+                    yieldClaim(held);
+                    return new Outcome.Retry(unwritten.getMessage());
+                }
+            }
             return publishAndComplete(held, AccessEvents.recordedUpdate(held.recorded().eventDetailJson()));
         }
 
         /** Steps 4-8, holding the claim and the lease. */
         private Outcome readApplyAndRecord(ClaimResult.Held held, Lease lease) {
             AccessEntry current;
+            TimeBoundGrants.Plan plan;
             AccessEntry updated;
             try {
                 current = read();
-                updated = apply(current);
+                plan = TimeBoundGrants.plan(request, current, lease.grants(), message.sentAt(),
+                        message.fifo() ? message.messageGroupId() : null, budget.clock().instant());
+                updated = apply(current, plan);
             } catch (RejectionException refused) {
                 // EKS refused before changing anything (or nothing was sent): the outcome is known.
                 releaseLease(lease);
@@ -221,18 +251,19 @@ public final class MessageProcessor {
                 releaseClaim(held);
                 return new Outcome.Retry(failed.getMessage());
             }
-            AccessEvent event = AccessEvents.updated(request.clientRequestToken(), updated, current, request.metadata());
+            AccessEvent event = AccessEvents.updated(request.clientRequestToken(), updated, current,
+                    request.metadata(), grantFields(plan));
             ClaimResult.Held recorded;
             try {
-                recorded = record(held, updated, event);
+                recorded = record(held, updated, event, plan);
             } catch (RetryableException unrecorded) {
                 // EKS changed the entry but the claim does not say so: both lapse, so no one recomputes meanwhile.
                 return new Outcome.Retry(unrecorded.getMessage());
             }
-            CompletableFuture<Void> released = CompletableFuture.runAsync(() -> releaseLease(lease), sideCalls);
-            Outcome outcome = publishAndComplete(recorded, event);
-            join(released);
-            return outcome;
+            Map<String, GrantRecord> grants = TimeBoundGrants.merge(lease.grants(), plan.records());
+            CompletableFuture<Boolean> released =
+                    CompletableFuture.supplyAsync(() -> releaseLease(lease, grants), sideCalls);
+            return publishAndComplete(recorded, event, released);
         }
 
         /** Step 4: the entry as it is now, under the lease. Only STANDARD entries take groups and usernames. */
@@ -247,27 +278,64 @@ public final class MessageProcessor {
         }
 
         /** Step 5: both groups and username, always, so nothing is reset by omission (section 2.2). */
-        private AccessEntry apply(AccessEntry current) {
-            List<String> groups = List.copyOf(request.groupChange().applyTo(current.kubernetesGroups()));
+        private AccessEntry apply(AccessEntry current, TimeBoundGrants.Plan plan) {
+            List<String> groups = List.copyOf(plan.groups());
             String username = request.keepsUsername() ? current.username() : request.username();
             String eksToken = EksClientToken.derive(request.clientRequestToken(), requestHash, groups, username);
             return accessEntries.update(new AccessEntryUpdate(request.clusterName(), request.principalArn(), groups,
                     username, eksToken), budget);
         }
 
-        /** Step 6: the claim becomes APPLIED with the event, so that no later attempt recomputes the change. */
-        private ClaimResult.Held record(ClaimResult.Held held, AccessEntry updated, AccessEvent event) {
-            return claims.record(held, new AppliedRecord(AccessEvents.accessEntryJson(updated),
-                    AccessEvents.toJson(event.detail())), budget);
+        /** A grant's {@code expiresAt} and {@code grantedGroups}, or an expiry's {@code expiryOf} and {@code expiredGroups}. */
+        private Map<String, Object> grantFields(TimeBoundGrants.Plan plan) {
+            Map<String, Object> fields = new LinkedHashMap<>();
+            if (request.isTimeBound()) {
+                fields.put("expiresAt", request.expiresAt());
+                fields.put("grantedGroups", List.copyOf(plan.grantedGroups()));
+            }
+            if (request.isExpiry()) {
+                fields.put("expiryOf", request.expiryOf());
+                fields.put("expiredGroups", List.copyOf(plan.expiredGroups()));
+            }
+            return fields;
         }
 
-        /** Steps 7 and 8. A publish failure yields the claim, so the next delivery publishes the recorded event. */
+        /**
+         * Step 6: the claim becomes APPLIED with the event, and with the grant records and expiry still to write,
+         * so that no later attempt recomputes the change.
+         */
+        private ClaimResult.Held record(ClaimResult.Held held, AccessEntry updated, AccessEvent event,
+                                        TimeBoundGrants.Plan plan) {
+            return claims.record(held, new AppliedRecord(AccessEvents.accessEntryJson(updated),
+                    AccessEvents.toJson(event.detail()), plan.records(), plan.schedule()), budget);
+        }
+
         private Outcome publishAndComplete(ClaimResult.Held held, AccessEvent event) {
+            return publishAndComplete(held, event, CompletableFuture.completedFuture(true));
+        }
+
+        /**
+         * Steps 7 and 8, with a time-bound grant's schedule before them. A failure to schedule or publish, or to
+         * write grant records with the lease's release, yields the claim: the next delivery finishes it from the
+         * record.
+         */
+        private Outcome publishAndComplete(ClaimResult.Held held, AccessEvent event,
+                                           CompletableFuture<Boolean> released) {
             try {
+                ExpirySchedule schedule = held.recorded().expirySchedule();
+                if (schedule != null) {
+                    expirySchedules.create(TimeBoundGrants.retimed(schedule, request.expiryInstant(),
+                            budget.clock().instant()), budget);
+                }
                 eventPublisher.publish(event, budget);
-            } catch (RetryableException unpublished) {
+            } catch (RetryableException unfinished) {
+                join(released);
                 yieldClaim(held);
-                return new Outcome.Retry(unpublished.getMessage());
+                return new Outcome.Retry(unfinished.getMessage());
+            }
+            if (!join(released) && held.recorded().changesGrants()) {
+                yieldClaim(held);
+                return new Outcome.Retry("the grant records could not be written with the lease's release");
             }
             try {
                 claims.complete(held, budget);
@@ -295,12 +363,17 @@ public final class MessageProcessor {
             lease.ifPresent(this::releaseLease);
         }
 
-        /** A lease that cannot be released lapses at the end of the invocation. */
         private void releaseLease(Lease lease) {
+            releaseLease(lease, lease.grants());
+        }
+
+        /** Whether the lease was released with {@code grants}; one that was not lapses at the end of the invocation. */
+        private boolean releaseLease(Lease lease, Map<String, GrantRecord> grants) {
             try {
-                leases.release(lease, lease.grants(), budget);
+                leases.release(lease, grants, budget);
+                return true;
             } catch (RetryableException lapses) {
-                // It lapses at inProgressUntil, the end of this invocation.
+                return false;
             }
         }
 

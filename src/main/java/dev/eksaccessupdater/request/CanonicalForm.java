@@ -14,7 +14,8 @@ import java.util.Collection;
  * <p>The form is compact JSON with a fixed key order: {@code clusterName}, {@code principalArn},
  * {@code clientRequestToken} (the effective one: the SQS message id when the message gave none), then
  * {@code kubernetesGroups}, or {@code addKubernetesGroups} and {@code removeKubernetesGroups} when not empty, then
- * {@code username} when given. Groups are sorted by {@link String#compareTo} without duplicates. {@code metadata}
+ * {@code username}, {@code expiresAt} (as sent) and {@code expiryOf} when given. Groups are sorted by
+ * {@link String#compareTo} without duplicates. {@code metadata}
  * is left out: who approved a change does not make it a different change. The hash is stored with each claim, so
  * changing this form makes every remembered token conflict with its own redelivery; don't, without a migration.
  */
@@ -50,6 +51,12 @@ public final class CanonicalForm {
             }
             if (request.username() != null) {
                 json.writeStringField(RequestFields.USERNAME, request.username());
+            }
+            if (request.expiresAt() != null) {
+                json.writeStringField(RequestFields.EXPIRES_AT, request.expiresAt());
+            }
+            if (request.expiryOf() != null) {
+                json.writeStringField(RequestFields.EXPIRY_OF, request.expiryOf());
             }
             json.writeEndObject();
         } catch (IOException impossible) {

@@ -1,6 +1,8 @@
 package dev.eksaccessupdater.request;
 
 import dev.eksaccessupdater.policy.PrincipalArn;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,9 +38,12 @@ final class RequestFields {
     static final String USERNAME = "username";
     static final String CLIENT_REQUEST_TOKEN = "clientRequestToken";
     static final String METADATA = "metadata";
+    static final String EXPIRES_AT = "expiresAt";
+    static final String EXPIRY_OF = "expiryOf";
 
     private static final Set<String> KNOWN_FIELDS = Set.of(CLUSTER_NAME, PRINCIPAL_ARN, KUBERNETES_GROUPS,
-            ADD_KUBERNETES_GROUPS, REMOVE_KUBERNETES_GROUPS, USERNAME, CLIENT_REQUEST_TOKEN, METADATA);
+            ADD_KUBERNETES_GROUPS, REMOVE_KUBERNETES_GROUPS, USERNAME, CLIENT_REQUEST_TOKEN, METADATA, EXPIRES_AT,
+            EXPIRY_OF);
 
     private static final String CLUSTER_NAME_REGEX = "^[0-9A-Za-z][A-Za-z0-9\\-_]*$";
     private static final Pattern CLUSTER_NAME_PATTERN = Pattern.compile(CLUSTER_NAME_REGEX);
@@ -50,6 +55,8 @@ final class RequestFields {
     private static final int MAX_METADATA_ENTRIES = 20;
     private static final int MAX_METADATA_KEY = 64;
     private static final int MAX_METADATA_VALUE = 256;
+    /** Exactly {@code YYYY-MM-DDTHH:MM:SSZ}: one spelling per instant, since the schedule's name is derived from it. */
+    private static final Pattern EXPIRES_AT_PATTERN = Pattern.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z");
 
     /** Kubernetes reserves {@code system:} for its own groups; EKS rejects such groups. */
     private static final String RESERVED_GROUP_PREFIX = "system:";
@@ -80,8 +87,12 @@ final class RequestFields {
         if (metadata == null) {
             metadata = Map.of();
         }
-        return new AccessChangeRequest(clusterName, principalArn, groupChange(replace, add, remove, username),
-                username, token, metadata);
+        String expiresAt = expiresAt();
+        String expiryOf = expiryOf();
+        GroupChange groupChange = groupChange(replace, add, remove, username);
+        checkTimeBounds(expiresAt, expiryOf, replace, add, remove, username);
+        return new AccessChangeRequest(clusterName, principalArn, groupChange, username, token, metadata, expiresAt,
+                expiryOf);
     }
 
     /** What can be read of an invalid request: each field that is valid on its own, else {@code null}. */
@@ -199,6 +210,61 @@ final class RequestFields {
             metadata.put(key, text);
         }
         return metadata;
+    }
+
+    /** Returns {@code expiresAt} as sent, or {@code null} when absent. Its window is checked with the policy. */
+    private String expiresAt() {
+        if (!fields.containsKey(EXPIRES_AT)) {
+            return null;
+        }
+        String expiresAt = string(EXPIRES_AT, fields.get(EXPIRES_AT));
+        if (!EXPIRES_AT_PATTERN.matcher(expiresAt).matches() || !isInstant(expiresAt)) {
+            throw new RuleViolation(EXPIRES_AT + " must be a UTC instant written as YYYY-MM-DDTHH:MM:SSZ");
+        }
+        return expiresAt;
+    }
+
+    private static boolean isInstant(String text) {
+        try {
+            return Instant.parse(text).toString().equals(text);
+        } catch (DateTimeParseException notAnInstant) {
+            return false;
+        }
+    }
+
+    /** Returns {@code expiryOf}, or {@code null} when absent. */
+    private String expiryOf() {
+        if (!fields.containsKey(EXPIRY_OF)) {
+            return null;
+        }
+        String expiryOf = string(EXPIRY_OF, fields.get(EXPIRY_OF));
+        if (!TOKEN_PATTERN.matcher(expiryOf).matches()) {
+            throw new RuleViolation(EXPIRY_OF + " must be 1-128 printable ASCII characters without spaces");
+        }
+        return expiryOf;
+    }
+
+    /** A grant only adds; an expiry only removes; neither changes the username (docs/contract.md section 2). */
+    private static void checkTimeBounds(String expiresAt, String expiryOf, SortedSet<String> replace,
+                                        SortedSet<String> add, SortedSet<String> remove, String username) {
+        if (expiresAt != null) {
+            if (add == null) {
+                throw new RuleViolation(EXPIRES_AT + " is only allowed with " + ADD_KUBERNETES_GROUPS);
+            }
+            if (remove != null || username != null) {
+                throw new RuleViolation(EXPIRES_AT + " is not allowed with "
+                        + (remove != null ? REMOVE_KUBERNETES_GROUPS : USERNAME));
+            }
+        }
+        if (expiryOf != null) {
+            if (remove == null) {
+                throw new RuleViolation(EXPIRY_OF + " is only allowed with " + REMOVE_KUBERNETES_GROUPS);
+            }
+            if (add != null || username != null) {
+                throw new RuleViolation(EXPIRY_OF + " is not allowed with "
+                        + (add != null ? ADD_KUBERNETES_GROUPS : USERNAME));
+            }
+        }
     }
 
     private static GroupChange groupChange(SortedSet<String> replace, SortedSet<String> add, SortedSet<String> remove,

@@ -18,6 +18,7 @@ import dev.eksaccessupdater.processing.LeaseWait;
 import dev.eksaccessupdater.processing.MessageProcessor;
 import dev.eksaccessupdater.testing.InMemoryAccessEntries;
 import dev.eksaccessupdater.testing.InMemoryEventPublisher;
+import dev.eksaccessupdater.testing.InMemoryExpirySchedules;
 import dev.eksaccessupdater.testing.InMemoryStateTable;
 import java.util.UUID;
 import dev.eksaccessupdater.processing.QueueMessage;
@@ -79,9 +80,9 @@ public final class ObservedPipeline implements AutoCloseable {
         LogOutput output = (level, json) -> lines.add(new Line(level, json));
         EmfMetrics metrics = new EmfMetrics(NAMESPACE, output, clock);
         MessageProcessor messageProcessor = new MessageProcessor(new RequestParser(),
-                new AccessPolicy(false, Set.of(CLUSTER), null, Set.of()), table, table,
+                AccessPolicy.of(new AccessPolicy.ClusterScope.Named(Set.of(CLUSTER)), Set.of()), table, table,
                 new TimedAccessEntries(accessEntries, metrics, steppingNanos(3_000_000)),
-                new TimedEventPublisher(publisher, metrics, steppingNanos(2_000_000)),
+                new TimedEventPublisher(publisher, metrics, steppingNanos(2_000_000)), new InMemoryExpirySchedules(),
                 new LeaseWait(LeaseWait.Pause.SLEEP), sideCalls, () -> UUID.randomUUID().toString());
         batchProcessor = new BatchProcessor(messageProcessor, pool,
                 Observability.both(new JsonOutcomeLog(output, clock), metrics), clock);

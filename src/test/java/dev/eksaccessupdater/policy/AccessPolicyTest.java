@@ -8,8 +8,11 @@ import dev.eksaccessupdater.failure.ReasonCode;
 import dev.eksaccessupdater.failure.RejectionException;
 import dev.eksaccessupdater.request.AccessChangeRequest;
 import dev.eksaccessupdater.request.GroupChange;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
@@ -24,14 +27,21 @@ class AccessPolicyTest {
     private static final String ROLE = "arn:aws:iam::111122223333:role/deployer";
     private static final String ADMIN = "arn:aws:iam::111122223333:role/Admin";
 
-    private static final AccessPolicy ANY = new AccessPolicy(true, Set.of(), null, Set.of());
-    private static final AccessPolicy CLUSTERS = new AccessPolicy(false, Set.of("prod-1", "prod-2"), null, Set.of());
-    private static final AccessPolicy GROUPS = new AccessPolicy(true, Set.of(),
+    private static final Instant SENT = Instant.parse("2026-12-04T09:00:00Z");
+
+    private static final AccessPolicy ANY = AccessPolicy.of(new AccessPolicy.ClusterScope.Any(), Set.of());
+    private static final AccessPolicy CLUSTERS =
+            AccessPolicy.of(new AccessPolicy.ClusterScope.Named(Set.of("prod-1", "prod-2")), Set.of());
+    private static final AccessPolicy GROUPS = new AccessPolicy(new AccessPolicy.ClusterScope.Any(),
             List.of(GroupPattern.of("team-*"), GroupPattern.of("viewers"), GroupPattern.of("ops-?"),
                     GroupPattern.of("a.b")),
-            Set.of());
-    private static final AccessPolicy PROTECTED = new AccessPolicy(true, Set.of(), null,
+            Set.of(), List.of(), Optional.empty());
+    private static final AccessPolicy PROTECTED = AccessPolicy.of(new AccessPolicy.ClusterScope.Any(),
             Set.of(PrincipalArn.parse(ADMIN)));
+    /** Time-bound grants on, up to a day; {@code oncall-*} and {@code breakglass} only for a while. */
+    private static final AccessPolicy TIME_BOUND = new AccessPolicy(new AccessPolicy.ClusterScope.Any(),
+            List.of(GroupPattern.ANY), Set.of(), List.of(GroupPattern.of("oncall-*"), GroupPattern.of("breakglass")),
+            Optional.of(Duration.ofDays(1)));
 
     static Stream<Arguments> allowed() {
         return Stream.of(
@@ -55,7 +65,17 @@ class AccessPolicyTest {
                 Arguments.of("a principal with the protected name in another partition", PROTECTED,
                         replace(CLUSTER, "arn:aws-cn:iam::111122223333:role/Admin", "x")),
                 Arguments.of("a principal whose name only starts like a protected one", PROTECTED,
-                        replace(CLUSTER, "arn:aws:iam::111122223333:role/Admins", "x")));
+                        replace(CLUSTER, "arn:aws:iam::111122223333:role/Admins", "x")),
+                Arguments.of("a time-bound group granted for a while", TIME_BOUND,
+                        grant(Set.of("oncall-payments", "viewers"), "2026-12-04T17:00:00Z")),
+                Arguments.of("a grant ending exactly 300 s after sending", TIME_BOUND,
+                        grant(Set.of("viewers"), "2026-12-04T09:05:00Z")),
+                Arguments.of("a grant ending exactly MAX_GRANT_SECONDS after sending", TIME_BOUND,
+                        grant(Set.of("viewers"), "2026-12-05T09:00:00Z")),
+                Arguments.of("removing a time-bound group without expiresAt", TIME_BOUND,
+                        modify(Set.of(), Set.of("breakglass"))),
+                Arguments.of("a group that only starts like a time-bound one", TIME_BOUND,
+                        modify(Set.of("breakglass-viewers"), Set.of())));
     }
 
     static Stream<Arguments> denied() {
@@ -94,18 +114,60 @@ class AccessPolicyTest {
                         "principalArn is not an IAM user or role ARN"));
     }
 
+    static Stream<Arguments> deniedTimeBound() {
+        return Stream.of(
+                Arguments.of("a time-bound group added without expiresAt", modify(Set.of("oncall-payments"), Set.of()),
+                        "group oncall-payments matches TIME_BOUND_GROUPS: it may only be added with"
+                                + " addKubernetesGroups and expiresAt"),
+                Arguments.of("a time-bound group in a full set", replace(CLUSTER, ROLE, "viewers", "breakglass"),
+                        "group breakglass matches TIME_BOUND_GROUPS"));
+    }
+
+    static Stream<Arguments> invalidExpiry() {
+        return Stream.of(
+                Arguments.of("expiresAt before sending", TIME_BOUND, grant(Set.of("viewers"), "2026-12-04T08:00:00Z"),
+                        "expiresAt must be at least 300 s after the message was sent (2026-12-04T09:00:00Z)"),
+                Arguments.of("expiresAt 299 s after sending", TIME_BOUND,
+                        grant(Set.of("viewers"), "2026-12-04T09:04:59Z"), "expiresAt must be at least 300 s"),
+                Arguments.of("expiresAt one second too far out", TIME_BOUND,
+                        grant(Set.of("viewers"), "2026-12-05T09:00:01Z"),
+                        "expiresAt must be at most MAX_GRANT_SECONDS (86400 s) after the message was sent"),
+                Arguments.of("expiresAt while time-bound grants are off", ANY,
+                        grant(Set.of("viewers"), "2026-12-04T17:00:00Z"), "time-bound grants are not enabled"));
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("allowed")
     void check_whenRequestIsWithinPolicy_allowsIt(String description, AccessPolicy policy,
                                                   AccessChangeRequest request) {
-        assertThatCode(() -> policy.check(request)).doesNotThrowAnyException();
+        assertThatCode(() -> policy.check(request, SENT)).doesNotThrowAnyException();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("deniedTimeBound")
+    void check_whenATimeBoundGroupWouldBeGrantedForever_deniesIt(String description, AccessChangeRequest request,
+                                                                 String rule) {
+        assertThatThrownBy(() -> TIME_BOUND.check(request, SENT))
+                .isInstanceOfSatisfying(RejectionException.class,
+                        denial -> assertThat(denial.reasonCode()).isEqualTo(ReasonCode.POLICY_DENIED))
+                .hasMessageContaining(rule);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("invalidExpiry")
+    void check_whenExpiresAtIsOutsideItsWindow_rejectsTheMessageAsInvalid(String description, AccessPolicy policy,
+                                                                          AccessChangeRequest request, String rule) {
+        assertThatThrownBy(() -> policy.check(request, SENT))
+                .isInstanceOfSatisfying(RejectionException.class,
+                        invalid -> assertThat(invalid.reasonCode()).isEqualTo(ReasonCode.INVALID_MESSAGE))
+                .hasMessageContaining(rule);
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("denied")
     void check_whenRequestIsOutsidePolicy_deniesItNamingTheSetting(String description, AccessPolicy policy,
                                                                    AccessChangeRequest request, String rule) {
-        assertThatThrownBy(() -> policy.check(request))
+        assertThatThrownBy(() -> policy.check(request, SENT))
                 .isInstanceOfSatisfying(RejectionException.class,
                         denial -> assertThat(denial.reasonCode()).isEqualTo(ReasonCode.POLICY_DENIED))
                 .hasMessageContaining(rule);
@@ -119,6 +181,11 @@ class AccessPolicyTest {
     private static AccessChangeRequest modify(Set<String> add, Set<String> remove) {
         return new AccessChangeRequest(CLUSTER, ROLE, new GroupChange.Modify(sorted(add), sorted(remove)), null, "t",
                 Map.of());
+    }
+
+    private static AccessChangeRequest grant(Set<String> add, String expiresAt) {
+        return new AccessChangeRequest(CLUSTER, ROLE, new GroupChange.Modify(sorted(add), sorted(Set.of())), null, "t",
+                Map.of(), expiresAt, null);
     }
 
     private static SortedSet<String> sorted(Set<String> groups) {

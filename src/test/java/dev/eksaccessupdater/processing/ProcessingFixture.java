@@ -7,6 +7,7 @@ import dev.eksaccessupdater.request.RequestParser;
 import dev.eksaccessupdater.standin.SteppingClock;
 import dev.eksaccessupdater.testing.InMemoryAccessEntries;
 import dev.eksaccessupdater.testing.InMemoryEventPublisher;
+import dev.eksaccessupdater.testing.InMemoryExpirySchedules;
 import dev.eksaccessupdater.testing.InMemoryStateTable;
 import dev.eksaccessupdater.time.CallBudget;
 import java.time.Clock;
@@ -29,9 +30,11 @@ final class ProcessingFixture implements AutoCloseable {
     final InMemoryStateTable store = new InMemoryStateTable();
     final InMemoryAccessEntries accessEntries = new InMemoryAccessEntries();
     final InMemoryEventPublisher events = new InMemoryEventPublisher();
+    final InMemoryExpirySchedules schedules = new InMemoryExpirySchedules();
     /** The clock of {@link #process}: a lease wait advances it instead of sleeping. */
     final SteppingClock clock = new SteppingClock(NOW);
-    final AccessPolicy policy = new AccessPolicy(false, Set.of(CLUSTER), null, Set.of(PrincipalArn.parse(ADMIN)));
+    final AccessPolicy policy = AccessPolicy.of(new AccessPolicy.ClusterScope.Named(Set.of(CLUSTER)),
+            Set.of(PrincipalArn.parse(ADMIN)));
     private final AtomicInteger attempts = new AtomicInteger();
     final MessageProcessor messageProcessor;
     final List<String> logLines = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -66,7 +69,7 @@ final class ProcessingFixture implements AutoCloseable {
                     clock.advance(duration);
                     Thread.sleep(duration.toMillis());
                 };
-        return new MessageProcessor(new RequestParser(), policy, store, store, accessEntries, publisher,
+        return new MessageProcessor(new RequestParser(), policy, store, store, accessEntries, publisher, schedules,
                 new LeaseWait(pause), sideCalls, () -> "owner-" + attempts.incrementAndGet());
     }
 

@@ -23,6 +23,7 @@ import dev.eksaccessupdater.processing.QueueMessage;
 import dev.eksaccessupdater.request.CanonicalForm;
 import dev.eksaccessupdater.request.RequestParser;
 import dev.eksaccessupdater.standin.SteppingClock;
+import dev.eksaccessupdater.testing.InMemoryExpirySchedules;
 import dev.eksaccessupdater.testing.InMemoryStateTable;
 import dev.eksaccessupdater.time.CallBudget;
 import java.time.Duration;
@@ -217,6 +218,7 @@ class InterleavingTest {
                 return;
             }
             MessageProcessor processor = new MessageProcessor(PARSER, POLICY, this, this, this, this,
+                    new InMemoryExpirySchedules(),
                     new LeaseWait(ignoredJitter -> world.clock.advance(LEASE_WAIT)), Runnable::run, () -> name);
             try {
                 outcome = processor.process(processor.parse(QueueMessage.standard(messageId, body, T0)), budget);

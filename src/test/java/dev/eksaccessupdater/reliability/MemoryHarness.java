@@ -27,6 +27,7 @@ import dev.eksaccessupdater.processing.LeaseWait;
 import dev.eksaccessupdater.processing.MessageProcessor;
 import dev.eksaccessupdater.request.RequestParser;
 import dev.eksaccessupdater.standin.SteppingClock;
+import dev.eksaccessupdater.testing.InMemoryExpirySchedules;
 import dev.eksaccessupdater.testing.InMemoryStateTable;
 import dev.eksaccessupdater.testing.TestContext;
 import dev.eksaccessupdater.time.CallBudget;
@@ -251,7 +252,8 @@ final class MemoryHarness implements Harness {
                 Thread.sleep(1);
             });
             MessageProcessor messageProcessor = new MessageProcessor(new RequestParser(),
-                    configuration.accessPolicy(), this, this, this, this, leaseWait, Runnable::run,
+                    configuration.accessPolicy(), this, this, this, this, new InMemoryExpirySchedules(), leaseWait,
+                    Runnable::run,
                     () -> "owner-" + owners.incrementAndGet());
             handler = TestHandlers.handler(new BatchProcessor(messageProcessor, pool,
                     new JsonOutcomeLog(logLines::add), clock), clock);
