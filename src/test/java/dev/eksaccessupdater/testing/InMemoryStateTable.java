@@ -43,6 +43,7 @@ public final class InMemoryStateTable implements Claims, EntryLeases {
     public volatile boolean failCompletes;
     public volatile boolean failReleases;
     public volatile boolean failLeases;
+    private int leaseReleaseFailures;
 
     @Override
     public synchronized ClaimResult claim(String token, String requestHash, String owner, CallBudget budget) {
@@ -147,7 +148,9 @@ public final class InMemoryStateTable implements Claims, EntryLeases {
 
     @Override
     public synchronized void release(Lease lease, Map<String, GrantRecord> grants, CallBudget budget) {
-        call("releaseLease " + lease.key(), budget, failLeases);
+        boolean fail = failLeases || leaseReleaseFailures > 0;
+        leaseReleaseFailures = Math.max(0, leaseReleaseFailures - 1);
+        call("releaseLease " + lease.key(), budget, fail);
         LeaseItem existing = leases.get(lease.key());
         if (existing == null || !lease.owner().equals(existing.owner())) {
             throw new RetryableException("the lease is no longer this attempt's");
@@ -165,6 +168,11 @@ public final class InMemoryStateTable implements Claims, EntryLeases {
         if (fail) {
             throw new RetryableException("DynamoDB " + call + ": injected failure");
         }
+    }
+
+    /** The next {@code count} lease releases fail; acquiring still works. */
+    public synchronized void failLeaseReleases(int count) {
+        leaseReleaseFailures = count;
     }
 
     public synchronized void putCompleted(String token, String requestHash) {
