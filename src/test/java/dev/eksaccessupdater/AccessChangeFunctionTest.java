@@ -7,9 +7,11 @@ import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
 import dev.eksaccessupdater.events.EventSchemas;
+import dev.eksaccessupdater.standin.EksStandIn;
 import dev.eksaccessupdater.standin.EventBridgeStandIn.PublishedEvent;
 import dev.eksaccessupdater.testing.Dynalite;
 import dev.eksaccessupdater.testing.WithDynalite;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -25,6 +27,8 @@ class AccessChangeFunctionTest {
     private static final String CI_DEPLOYER = "arn:aws:iam::111122223333:role/ci-deployer";
     private static final String ONCALL = "arn:aws:iam::111122223333:role/platform/oncall";
     private static final String ALICE = "arn:aws:iam::111122223333:user/alice";
+    private static final String STANDARD_QUEUE =
+            "arn:aws:sqs:us-east-1:111122223333:eks-access-updater-RequestQueue-1A2B3C4D5E6F";
 
     private final Dynalite dynalite;
     private LocalFunction function;
@@ -46,6 +50,37 @@ class AccessChangeFunctionTest {
     @AfterEach
     void stop() {
         function.close();
+    }
+
+    /**
+     * {@code sqs-fifo-batch.json} with its five records (three for developers, then two for ci-deployer) in one
+     * message group, delivered from {@code queueArn}; a standard queue's records carry no FIFO sequence or
+     * deduplication id.
+     */
+    private static SQSEvent inOneGroup(String queueArn) {
+        SQSEvent event = EventLoader.loadSQSEvent("events/sqs-fifo-batch.json");
+        for (SQSEvent.SQSMessage record : event.getRecords()) {
+            Map<String, String> attributes = new HashMap<>(record.getAttributes());
+            attributes.put("MessageGroupId", "demo/approvals");
+            if (!queueArn.endsWith(".fifo")) {
+                attributes.remove("SequenceNumber");
+                attributes.remove("MessageDeduplicationId");
+            }
+            record.setAttributes(attributes);
+            record.setEventSourceArn(queueArn);
+        }
+        return event;
+    }
+
+    private static List<String> failedIds(SQSBatchResponse response) {
+        return response.getBatchItemFailures().stream().map(SQSBatchResponse.BatchItemFailure::getItemIdentifier)
+                .toList();
+    }
+
+    private long updatesOf(String principal) {
+        return function.eks().requests(EksStandIn.UPDATE).stream()
+                .filter(request -> principal.equals(request.principalArn()))
+                .count();
     }
 
     private SQSBatchResponse invoke(String file) {
@@ -114,6 +149,34 @@ class AccessChangeFunctionTest {
                         "9b2e4f60-1c3d-4e5f-8a7b-6c5d4e3f2a03");
         assertThat(function.eks().entry("demo", CI_DEPLOYER).kubernetesGroups()).containsExactly("dev-editors");
         assertThat(function.eventBridge().events("Access Entry Updated")).hasSize(2);
+    }
+
+    @Test
+    void handleRequest_whenAStandardQueuesRecordsCarryAMessageGroupId_failsOnlyTheMessagesThatFailed() {
+        // SQS fair queues put a MessageGroupId on standard-queue records; only a .fifo ARN makes a FIFO batch.
+        function.eks().failNext(DEVELOPERS, 10, "AccessDeniedException", 403);
+
+        SQSBatchResponse response = function.handleRequest(inOneGroup(STANDARD_QUEUE), null);
+
+        assertThat(failedIds(response)).containsExactly("9b2e4f60-1c3d-4e5f-8a7b-6c5d4e3f2a01",
+                "9b2e4f60-1c3d-4e5f-8a7b-6c5d4e3f2a02", "9b2e4f60-1c3d-4e5f-8a7b-6c5d4e3f2a03");
+        assertThat(updatesOf(CI_DEPLOYER)).isEqualTo(2);
+        assertThat(function.eventBridge().events("Access Entry Updated")).hasSize(2);
+    }
+
+    @Test
+    void handleRequest_whenTheSameRecordsComeFromAFifoQueue_failsTheRestOfTheGroupUnprocessed() {
+        function.eks().failNext(DEVELOPERS, 10, "AccessDeniedException", 403);
+
+        SQSBatchResponse response = function.handleRequest(inOneGroup(STANDARD_QUEUE + ".fifo"), null);
+
+        assertThat(failedIds(response)).containsExactly("9b2e4f60-1c3d-4e5f-8a7b-6c5d4e3f2a01",
+                "9b2e4f60-1c3d-4e5f-8a7b-6c5d4e3f2a02", "9b2e4f60-1c3d-4e5f-8a7b-6c5d4e3f2a03",
+                "9b2e4f60-1c3d-4e5f-8a7b-6c5d4e3f2a04", "9b2e4f60-1c3d-4e5f-8a7b-6c5d4e3f2a05");
+        assertThat(updatesOf(CI_DEPLOYER)).isZero();
+        assertThat(function.eks().requests()).extracting(EksStandIn.RecordedRequest::principalArn)
+                .containsOnly(DEVELOPERS);
+        assertThat(function.eventBridge().events()).isEmpty();
     }
 
     @Test

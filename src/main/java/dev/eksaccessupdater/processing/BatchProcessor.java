@@ -76,12 +76,15 @@ public final class BatchProcessor {
 
         List<MessageResult> ordered = new ArrayList<>(messages.size());
         for (int index = 0; index < messages.size(); index++) {
-            MessageResult result = results.get(index);
-            if (result == null) {
-                result = unprocessed(parsed.get(index), "the invocation ran out of time", start);
-                outcomeLog.message(result);
+            // A lane may still be finishing this message: whichever result is set first is its one outcome, reported
+            // and logged once.
+            if (results.get(index) == null) {
+                MessageResult unanswered = unprocessed(parsed.get(index), "the invocation ran out of time", start);
+                if (results.compareAndSet(index, null, unanswered)) {
+                    outcomeLog.message(unanswered);
+                }
             }
-            ordered.add(result);
+            ordered.add(results.get(index));
         }
         BatchResult batch = new BatchResult(ordered, Duration.between(start, clock.instant()));
         outcomeLog.batch(batch);
@@ -110,8 +113,10 @@ public final class BatchProcessor {
             if (message.isFifo() && result.outcome().isRetry()) {
                 failedGroup = message.messageGroupId();
             }
-            results.set(index, result);
-            outcomeLog.message(result);
+            // Set already when the batch answered without it (reported for retry): this late result is dropped.
+            if (results.compareAndSet(index, null, result)) {
+                outcomeLog.message(result);
+            }
         }
     }
 

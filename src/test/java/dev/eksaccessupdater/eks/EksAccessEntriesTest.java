@@ -1,6 +1,7 @@
 package dev.eksaccessupdater.eks;
 
 import dev.eksaccessupdater.testing.TestBudgets;
+import dev.eksaccessupdater.time.CallBudget;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -17,6 +18,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -241,5 +243,123 @@ class EksAccessEntriesTest {
                     .isInstanceOf(RetryableException.class)
                     .hasMessageContaining("Timeout");
         }
+    }
+
+    // What an update failure says about the entry (docs/contract.md section 4.1, "Release"): EKS checks a request
+    // before changing anything, so a 4xx answer to the first attempt means "not applied"; a 5xx, a timeout, or any
+    // answer after an earlier attempt got one, may hide an applied change.
+
+    @ParameterizedTest
+    @CsvSource({
+            "AccessDeniedException, 403",
+            "ThrottlingException,   429",
+            "ClientException,       400"})
+    void update_whenEksRefusesTheFirstAttemptWith4xx_isRetryableWithAKnownOutcome(String errorType, int status) {
+        eks.failNext(ROLE, 1, errorType, status);
+
+        RetryableException failure = catchThrowableOfType(RetryableException.class,
+                () -> accessEntries.update(addViewers(), TestBudgets.aMinute()));
+
+        assertThat(failure.outcomeUnknown()).isFalse();
+        assertThat(eks.updateCount()).isEqualTo(1);
+        assertThat(eks.changeCount()).isZero();
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+            "InvalidParameterException, 400, INVALID_PARAMETER",
+            "AccessDeniedException,     403, ",
+            "ClientException,           400, "})
+    void update_whenARetryingClientIsRefusedAtOnce_outcomeIsKnown(String errorType, int status, ReasonCode rejected) {
+        eks.failNext(ROLE, 1, errorType, status);
+
+        try (EksClient retrying = StandInClients.eksWithRetries(eks.endpoint(), 3)) {
+            Throwable failure = catchThrowableOfType(RuntimeException.class,
+                    () -> new EksAccessEntries(retrying).update(addViewers(), TestBudgets.aMinute()));
+
+            if (rejected != null) {
+                assertThat(failure).isInstanceOfSatisfying(RejectionException.class,
+                        rejection -> assertThat(rejection.reasonCode()).isEqualTo(rejected));
+            } else {
+                assertThat(failure).isInstanceOfSatisfying(RetryableException.class,
+                        retry -> assertThat(retry.outcomeUnknown()).isFalse());
+            }
+        }
+        // The SDK does not retry these: one attempt, refused before anything changed.
+        assertThat(eks.updateCount()).isEqualTo(1);
+        assertThat(eks.changeCount()).isZero();
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+            "ServerException,             500",
+            "ServiceUnavailableException, 503",
+            "SomethingNewException,       502"})
+    void update_whenEksAnswers5xx_isRetryableWithAnUnknownOutcome(String errorType, int status) {
+        eks.failNext(ROLE, 1, errorType, status);
+
+        RetryableException failure = catchThrowableOfType(RetryableException.class,
+                () -> accessEntries.update(addViewers(), TestBudgets.aMinute()));
+
+        assertThat(failure.outcomeUnknown()).isTrue();
+        assertThat(failure).hasMessageContaining("may have been applied");
+    }
+
+    @Test
+    void update_whenEveryAttemptOfARetryingClientGets5xx_isRetryableWithAnUnknownOutcome() {
+        eks.failNext(ROLE, 3, "ServerException", 500);
+
+        try (EksClient retrying = StandInClients.eksWithRetries(eks.endpoint(), 3)) {
+            RetryableException failure = catchThrowableOfType(RetryableException.class,
+                    () -> new EksAccessEntries(retrying).update(addViewers(), TestBudgets.aMinute()));
+
+            assertThat(failure.outcomeUnknown()).isTrue();
+        }
+        assertThat(eks.updateCount()).isEqualTo(3);
+    }
+
+    @Test
+    void update_whenEksAnswersTooLate_isRetryableWithAnUnknownOutcomeBecauseTheUpdateMayLandAfterwards()
+            throws InterruptedException {
+        eks.delay(Duration.ofMillis(1500));
+        // A second left: the call is cut to end 0.5 s before the deadline, long before EKS answers.
+        CallBudget budget = new CallBudget(Instant.now().plusSeconds(1), Clock.systemUTC());
+
+        RetryableException failure = catchThrowableOfType(RetryableException.class,
+                () -> accessEntries.update(addViewers(), budget));
+
+        assertThat(failure.outcomeUnknown()).isTrue();
+        assertThat(failure).hasMessageContaining("Timeout");
+        assertThat(eks.changeCount()).isZero();
+        // The stand-in goes on with the request the client gave up on, as EKS may: the entry does change.
+        long giveUp = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (eks.changeCount() == 0 && System.nanoTime() < giveUp) {
+            Thread.sleep(50);
+        }
+        assertThat(eks.changeCount()).isEqualTo(1);
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+            "ThrottlingException,       429",
+            "AccessDeniedException,     403",
+            "InvalidParameterException, 400"})
+    void update_when4xxFollowsAnAttemptThatGot5xx_isRetryableWithAnUnknownOutcome(String errorType, int status) {
+        eks.failNext(ROLE, 1, "ServerException", 500);
+        eks.failNext(ROLE, 1, errorType, status);
+
+        try (EksClient retrying = StandInClients.eksWithRetries(eks.endpoint(), 2)) {
+            RetryableException failure = catchThrowableOfType(RetryableException.class,
+                    () -> new EksAccessEntries(retrying).update(addViewers(), TestBudgets.aMinute()));
+
+            // The first attempt may have changed the entry, whatever the second one was told.
+            assertThat(failure.outcomeUnknown()).isTrue();
+            assertThat(failure).hasMessageContaining(errorType);
+        }
+        assertThat(eks.requests(EksStandIn.UPDATE)).extracting(RecordedRequest::status).containsExactly(500, status);
+    }
+
+    private static AccessEntryUpdate addViewers() {
+        return new AccessEntryUpdate(CLUSTER, ROLE, List.of("viewers", "team-a"), null, TOKEN);
     }
 }

@@ -40,6 +40,24 @@ public final class StandInClients {
                 .build();
     }
 
+    /**
+     * As {@link #eks(URI)}, but with the SDK's standard retries, as the function's own client has them, cut to
+     * {@code maxAttempts} attempts: for tests of what a failure means after an earlier attempt failed.
+     */
+    public static EksClient eksWithRetries(URI endpoint, int maxAttempts) {
+        return EksClient.builder()
+                .httpClient(httpClient())
+                .endpointOverride(endpoint)
+                .region(Region.US_EAST_1)
+                .credentialsProvider(credentials())
+                .overrideConfiguration(overrides(DEFAULT_ATTEMPT_TIMEOUT).toBuilder()
+                        .retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder()
+                                .maxAttempts(maxAttempts)
+                                .build())
+                        .build())
+                .build();
+    }
+
     public static EventBridgeClient eventBridge(URI endpoint) {
         return EventBridgeClient.builder()
                 .httpClient(httpClient())
