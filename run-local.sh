@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole pipeline on this machine, on stand-ins for AWS (README "Run it locally"):
-#   ./run-local.sh            tells four stories with sample requests, then exits (0 when each happened)
+#   ./run-local.sh            tells five stories with sample requests, then exits (0 when each happened)
 #   ./run-local.sh --serve    keeps everything running on fixed ports for the AWS CLI, until Ctrl-C
 #   ./run-local.sh --fifo     the same with a FIFO queue; --help lists every option
 set -euo pipefail

@@ -113,7 +113,10 @@ public final class EventBridgeExpirySchedules implements ExpirySchedules {
         Target.Builder target = Target.builder()
                 .arn(queueArn)
                 .roleArn(roleArn)
-                .input(schedule.input());
+                .input(schedule.input())
+                // The longest Scheduler allows (API reference, RetryPolicy: at most 86400 s and 185 attempts), set
+                // rather than left to a default: an expiry that cannot reach the queue is retried for a day.
+                .retryPolicy(retry -> retry.maximumEventAgeInSeconds(86_400).maximumRetryAttempts(185));
         if (schedule.messageGroupId() != null) {
             // EventBridge Scheduler can set only the group id of a FIFO message; the queue deduplicates by content.
             target.sqsParameters(sqs -> sqs.messageGroupId(schedule.messageGroupId()));

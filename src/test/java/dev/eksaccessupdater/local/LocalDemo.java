@@ -4,8 +4,12 @@ import dev.eksaccessupdater.eks.AccessEntry;
 import dev.eksaccessupdater.local.LocalQueues.QueueCounts;
 import dev.eksaccessupdater.standin.EksStandIn.RecordedRequest;
 import dev.eksaccessupdater.standin.EventBridgeStandIn.PublishedEvent;
+import dev.eksaccessupdater.standin.SchedulerStandIn;
+import dev.eksaccessupdater.standin.SchedulerStandIn.Delivery;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -14,7 +18,8 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
  * The default run of {@code ./run-local.sh}: sends sample requests through the local stack and tells, in plain
- * words, what happened to each: applied, skipped as a duplicate, rejected, and dead-lettered after retries.
+ * words, what happened to each: applied, skipped as a duplicate, rejected, dead-lettered after retries, and a
+ * time-bound grant ended by its expiry.
  * Checks each story against the stand-ins' state, so a story that did not happen fails the run.
  */
 final class LocalDemo {
@@ -24,6 +29,9 @@ final class LocalDemo {
     static final String APPLY_TOKEN = "demo-ticket-4711";
     static final String INVALID_TOKEN = "demo-ticket-4712";
     static final String FAILING_TOKEN = "demo-ticket-4713";
+    static final String ALICE = "arn:aws:iam::111122223333:user/alice";
+    static final String GRANT_TOKEN = "demo-ticket-4714";
+    static final String GRANTED_GROUP = "oncall-payments";
     static final String APPLY_REQUEST = "{\"clusterName\":\"demo\",\"principalArn\":\"" + DEVELOPERS + "\","
             + "\"addKubernetesGroups\":[\"dev-deployers\"],\"clientRequestToken\":\"" + APPLY_TOKEN + "\","
             + "\"metadata\":{\"approver\":\"alice@example.com\",\"ticket\":\"T-4711\",\"reason\":\"joins the release"
@@ -46,12 +54,13 @@ final class LocalDemo {
         this.out = out;
     }
 
-    /** Tells the four stories; true when each happened as expected. */
+    /** Tells the five stories; true when each happened as expected. */
     boolean run() {
         long start = System.nanoTime();
-        boolean[] happened = {applied(), duplicate(), rejected(), deadLettered()};
+        boolean[] happened = {applied(), duplicate(), rejected(), deadLettered(), timeBound()};
         String[] names = {"a request applied", "the same request skipped as a duplicate",
-                "an invalid request rejected with its reason", "a failing request retried, then dead-lettered"};
+                "an invalid request rejected with its reason", "a failing request retried, then dead-lettered",
+                "a time-bound grant, then its expiry"};
         out.println();
         out.println("== Summary ==");
         for (int story = 0; story < happened.length; story++) {
@@ -60,7 +69,7 @@ final class LocalDemo {
         failures.forEach(failure -> out.println("  - " + failure));
         boolean all = failures.isEmpty();
         out.printf("%s (%.0f s). The events are in %s.%n",
-                all ? "All four stories happened as expected" : "Some stories did not happen as expected",
+                all ? "All five stories happened as expected" : "Some stories did not happen as expected",
                 (System.nanoTime() - start) / 1e9, LocalStack.EVENTS_FILE);
         out.println("Run ./run-local.sh --serve to keep the stack running and send your own requests.");
         return all;
@@ -229,6 +238,64 @@ final class LocalDemo {
             counts = stack.queues().counts(stack.queuePair().deadLetters());
         }
         return counts;
+    }
+
+    // 5.
+
+    private boolean timeBound() {
+        heading(5, "A time-bound grant, and its expiry removing the group");
+        String expiresAt = Instant.now().plus(Duration.ofHours(2)).truncatedTo(ChronoUnit.SECONDS).toString();
+        String grant = "{\"clusterName\":\"demo\",\"principalArn\":\"" + ALICE + "\",\"addKubernetesGroups\":[\""
+                + GRANTED_GROUP + "\"],\"expiresAt\":\"" + expiresAt + "\",\"clientRequestToken\":\"" + GRANT_TOKEN
+                + "\",\"metadata\":{\"ticket\":\"OPS-4714\",\"reason\":\"on call for the payments shift\"}}";
+        say("An on-call shift: the approval system grants user/alice the group " + GRANTED_GROUP
+                + " for two hours, with expiresAt:");
+        say("  " + grant);
+        int eventsBefore = stack.eventBridge().events().size();
+        String messageId = stack.send(grant, "alice", null);
+        say("Sent as message " + messageId + "; waiting ...");
+        boolean granted = stack.awaitDeleted(messageId, SETTLE_TIMEOUT);
+        AccessEntry during = stack.eks().entry(LocalStack.CLUSTER_NAME, ALICE);
+        List<PublishedEvent> grantEvents = newEvents(eventsBefore, "Access Entry Updated", GRANT_TOKEN);
+        List<SchedulerStandIn.Schedule> schedules = stack.scheduler().schedules().stream()
+                .filter(schedule -> schedule.groupName().equals(LocalStack.SCHEDULE_GROUP_NAME)).toList();
+        say("The entry now: " + describe(during));
+        say("The function recorded the grant on the entry's lease item and created one EventBridge Scheduler schedule"
+                + " in group " + LocalStack.SCHEDULE_GROUP_NAME + ":");
+        schedules.forEach(schedule -> say("  " + schedule.name() + " at " + schedule.expression()
+                + ", sends to the request queue: " + schedule.input()));
+        say("Its event carries expiresAt and grantedGroups.");
+        boolean grantHappened = check(5, granted, "the grant was not deleted from the queue")
+                & check(5, during != null && during.kubernetesGroups().contains(GRANTED_GROUP),
+                        "the entry does not hold " + GRANTED_GROUP + " after the grant")
+                & check(5, grantEvents.size() == 1 && expiresAt.equals(grantEvents.get(0).detail().get("expiresAt")),
+                        "expected one Access Entry Updated event with expiresAt " + expiresAt)
+                & check(5, schedules.size() == 1, "expected one expiry schedule, found " + schedules.size());
+        if (!grantHappened) {
+            return false;
+        }
+
+        say("Rather than wait two hours, the Scheduler stand-in fires the schedule now (on AWS, EventBridge"
+                + " Scheduler sends it at expiresAt).");
+        int beforeExpiry = stack.eventBridge().events().size();
+        Delivery delivery = stack.fireSchedule(schedules.get(0).name());
+        say("It sent the expiry to the request queue as message " + delivery.messageId() + "; waiting ...");
+        boolean expired = delivery.delivered() && stack.awaitDeleted(delivery.messageId(), SETTLE_TIMEOUT);
+        AccessEntry after = stack.eks().entry(LocalStack.CLUSTER_NAME, ALICE);
+        List<PublishedEvent> expiryEvents = stack.eventBridge().events()
+                .subList(beforeExpiry, stack.eventBridge().events().size()).stream()
+                .filter(event -> GRANT_TOKEN.equals(event.detail().get("expiryOf")))
+                .toList();
+        say("The expiry went the normal way (claimed, leased, described, updated, published) and removed the group,"
+                + " because no later request had decided about it. The entry now: " + describe(after));
+        if (!expiryEvents.isEmpty()) {
+            say("Its event carries expiryOf " + GRANT_TOKEN + " and expiredGroups "
+                    + expiryEvents.get(0).detail().get("expiredGroups") + ".");
+        }
+        return check(5, expired, "the expiry was not delivered and deleted: " + delivery.failure())
+                & check(5, after != null && !after.kubernetesGroups().contains(GRANTED_GROUP),
+                        "the entry still holds " + GRANTED_GROUP + " after the expiry")
+                & check(5, expiryEvents.size() == 1, "expected one event with expiryOf, got " + expiryEvents.size());
     }
 
     // Helpers.

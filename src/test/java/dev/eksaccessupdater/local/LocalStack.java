@@ -36,7 +36,7 @@ import software.amazon.awssdk.services.sqs.model.SendMessageRequest;
  * the EventBridge stand-in (every event printed and appended to a JSON-lines file), the EventBridge Scheduler
  * stand-in (the expiry schedules of time-bound grants, delivered to the request queue when due), and an event
  * source mapping that feeds the real function, built by the real composition root. {@code ./run-local.sh} runs
- * {@link #main}: by default it tells four stories ({@link LocalDemo}) and exits; with {@code --serve} it keeps
+ * {@link #main}: by default it tells five stories ({@link LocalDemo}) and exits; with {@code --serve} it keeps
  * running on fixed ports for the AWS CLI and other clients until Ctrl-C.
  */
 public final class LocalStack implements AutoCloseable {
@@ -704,7 +704,7 @@ public final class LocalStack implements AutoCloseable {
         return """
                 Usage: ./run-local.sh [--serve] [--fifo] [--max-receive-count N] [--visibility-timeout SECONDS] \
                 [--seed FILE]
-                  (no option)            tell four stories with sample requests, then stop
+                  (no option)            tell five stories with sample requests, then stop
                   --serve                keep running on ports 9324 (SQS), 8000 (DynamoDB), 8001 (EKS), \
                 8002 (EventBridge), 8003 (EventBridge Scheduler) until Ctrl-C
                   --fifo                 a FIFO request queue instead of a standard one

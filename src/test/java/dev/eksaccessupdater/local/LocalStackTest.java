@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.eksaccessupdater.local.LocalStack.Options;
 import dev.eksaccessupdater.local.LocalStack.Ports;
 import dev.eksaccessupdater.standin.EksStandIn;
+import dev.eksaccessupdater.standin.SchedulerStandIn;
 import dev.eksaccessupdater.standin.EventBridgeStandIn.PublishedEvent;
 import dev.eksaccessupdater.testing.WithDynalite;
 import java.io.ByteArrayOutputStream;
@@ -32,7 +33,7 @@ class LocalStackTest {
     Path folder;
 
     @Test
-    void run_whenDefaultDemo_tellsFourStoriesAndLeavesTheirTraces() throws IOException {
+    void run_whenDefaultDemo_tellsFiveStoriesAndLeavesTheirTraces() throws IOException {
         ByteArrayOutputStream narration = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(new Tee(narration, System.out), true, StandardCharsets.UTF_8);
         Path eventsFile = folder.resolve("events.jsonl");
@@ -54,6 +55,11 @@ class LocalStackTest {
                             "code", "INVALID_MESSAGE", "message", "unknown field: kubernetesGroup")));
             assertThat(eks.entry(LocalStack.CLUSTER_NAME, LocalDemo.DEPLOYERS).kubernetesGroups())
                     .containsExactly("deployers");
+            assertThat(eks.entry(LocalStack.CLUSTER_NAME, LocalDemo.ALICE).kubernetesGroups())
+                    .as("the grant's expiry removed the group").doesNotContain(LocalDemo.GRANTED_GROUP);
+            assertThat(eks.requests(EksStandIn.UPDATE))
+                    .filteredOn(request -> LocalDemo.ALICE.equals(request.principalArn()))
+                    .as("the grant, then its expiry").hasSize(2);
             List<Message> deadLetters = stack.queues().sqsClient().receiveMessage(request -> request
                     .queueUrl(stack.queuePair().deadLetters().url()).maxNumberOfMessages(10)).messages();
             assertThat(deadLetters).extracting(Message::body).containsExactly(LocalDemo.FAILING_REQUEST);
@@ -61,15 +67,18 @@ class LocalStackTest {
                     .containsEntry("REQUEST_QUEUE_ARN", stack.queuePair().requests().arn())
                     .containsEntry("SCHEDULE_GROUP_NAME", LocalStack.SCHEDULE_GROUP_NAME);
             assertThat(stack.scheduler().groups()).contains(LocalStack.SCHEDULE_GROUP_NAME);
-            assertThat(stack.scheduler().requests()).as("the function creates no schedule without a grant").isEmpty();
+            assertThat(stack.scheduler().requests(SchedulerStandIn.CREATE)).as("only the time-bound grant has a schedule")
+                    .singleElement().satisfies(request -> assertThat(request.rawBody()).contains(LocalDemo.GRANT_TOKEN));
         }
-        assertThat(Files.readAllLines(eventsFile)).hasSize(2)
+        assertThat(Files.readAllLines(eventsFile)).hasSize(4)
                 .satisfies(lines -> assertThat(lines.get(0)).contains("\"detail-type\":\"Access Entry Updated\""))
-                .satisfies(lines -> assertThat(lines.get(1)).contains("\"detail-type\":\"Access Change Rejected\""));
+                .satisfies(lines -> assertThat(lines.get(1)).contains("\"detail-type\":\"Access Change Rejected\""))
+                .satisfies(lines -> assertThat(lines.get(2)).contains("\"expiresAt\":"))
+                .satisfies(lines -> assertThat(lines.get(3)).contains("\"expiryOf\":\"" + LocalDemo.GRANT_TOKEN + "\""));
         assertThat(narration.toString(StandardCharsets.UTF_8))
                 .contains("reason INVALID_MESSAGE: unknown field: kubernetesGroup")
                 .contains("(outcome DUPLICATE): 0 calls to EKS, 0 new events")
-                .contains("All four stories happened as expected");
+                .contains("All five stories happened as expected");
     }
 
     @Test

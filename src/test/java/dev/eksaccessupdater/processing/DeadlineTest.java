@@ -137,7 +137,8 @@ class DeadlineTest {
     private MessageProcessor messageProcessor(AccessEntries accessEntries, Clock clock) {
         LeaseWait.Pause pause = clock instanceof SteppingClock stepping ? stepping::advance : LeaseWait.Pause.SLEEP;
         return new MessageProcessor(new RequestParser(), fixture.policy, fixture.store, fixture.store, accessEntries,
-                fixture.events, new LeaseWait(pause), sideCalls, () -> "owner-" + attempts.incrementAndGet());
+                fixture.events, fixture.schedules, new LeaseWait(pause), sideCalls,
+                () -> "owner-" + attempts.incrementAndGet());
     }
 
     private static void await(CountDownLatch latch) {

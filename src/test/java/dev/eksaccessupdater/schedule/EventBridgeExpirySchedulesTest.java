@@ -43,6 +43,10 @@ import software.amazon.awssdk.services.scheduler.SchedulerClient;
 /** The adapter against the Scheduler stand-in, driven by the real SDK client (no SDK retries, to see each call). */
 class EventBridgeExpirySchedulesTest {
 
+    /** The longest retry Scheduler allows, so that an expiry that cannot reach the queue is retried for a day. */
+    private static final Map<String, Object> RETRY_FOR_A_DAY =
+            Map.of("MaximumEventAgeInSeconds", 86_400, "MaximumRetryAttempts", 185);
+
     private static final String GROUP = "eks-access-updater-expiries";
     private static final String QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:access-requests";
     private static final String ROLE_ARN = "arn:aws:iam::123456789012:role/eks-access-updater-scheduler";
@@ -86,7 +90,8 @@ class EventBridgeExpirySchedulesTest {
                 .containsEntry("ScheduleExpressionTimezone", "UTC")
                 .containsEntry("FlexibleTimeWindow", Map.of("Mode", "OFF"))
                 .containsEntry("ActionAfterCompletion", "DELETE")
-                .containsEntry("Target", Map.of("Arn", QUEUE_ARN, "RoleArn", ROLE_ARN, "Input", INPUT));
+                .containsEntry("Target", Map.of("Arn", QUEUE_ARN, "RoleArn", ROLE_ARN, "Input", INPUT,
+                        "RetryPolicy", RETRY_FOR_A_DAY));
         String clientToken = (String) request.body().get("ClientToken");
         assertThat(clientToken).isEqualTo(sha256Hex(NAME)).hasSize(64).matches("[a-zA-Z0-9-_]+");
         assertThat(scheduler.schedule(GROUP, NAME).fireAt()).isEqualTo(Instant.parse("2026-12-04T18:00:00Z"));
@@ -97,7 +102,8 @@ class EventBridgeExpirySchedulesTest {
         schedules.create(new ExpirySchedule(NAME, SCHEDULE.expression(), INPUT, "alice"), budget());
 
         assertThat(scheduler.requests().get(0).body().get("Target")).isEqualTo(Map.of("Arn", QUEUE_ARN,
-                "RoleArn", ROLE_ARN, "Input", INPUT, "SqsParameters", Map.of("MessageGroupId", "alice")));
+                "RoleArn", ROLE_ARN, "Input", INPUT, "RetryPolicy", RETRY_FOR_A_DAY,
+                "SqsParameters", Map.of("MessageGroupId", "alice")));
         assertThat(scheduler.schedule(GROUP, NAME).messageGroupId()).isEqualTo("alice");
     }
 

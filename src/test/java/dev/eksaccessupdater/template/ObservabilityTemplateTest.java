@@ -32,7 +32,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ObservabilityTemplateTest {
 
     static final List<String> ALARMS = List.of("DeadLetterQueueAlarm", "RequestQueueAgeAlarm", "RejectionRateAlarm",
-            "FunctionErrorsAlarm", "FunctionThrottlesAlarm");
+            "FunctionErrorsAlarm", "FunctionThrottlesAlarm", "ExpiryDroppedAlarm");
     static final String TOPIC = "arn:aws:sns:us-east-1:111122223333:ops-alarms";
     static final String NAMESPACE = "Ns";
     private static final Pattern SUB_VARIABLE = Pattern.compile("\\$\\{([^}]+)}");
@@ -76,7 +76,7 @@ class ObservabilityTemplateTest {
     }
 
     @Test
-    void alarms_whenDeployed_areExactlyTheFiveOfTheRunbook() {
+    void alarms_whenDeployed_areExactlyThoseOfTheRunbook() {
         assertThat(deployed().resourcesOfType("AWS::CloudWatch::Alarm")).containsExactlyInAnyOrderElementsOf(ALARMS);
     }
 
@@ -88,6 +88,15 @@ class ObservabilityTemplateTest {
                         "Value", Map.of("Fn::GetAtt", List.of("RequestQueue", "QueueName")))))
                 .containsEntry("Threshold", Map.of("Ref", "OldestMessageAgeAlarmSeconds"))
                 .containsEntry("ComparisonOperator", "GreaterThanThreshold");
+    }
+
+    @Test
+    void expiryDroppedAlarm_whenDeployed_watchesExpiriesSchedulerGaveUpOnInTheStacksGroup() {
+        assertThat(deployed().properties("ExpiryDroppedAlarm")).containsEntry("Namespace", "AWS/Scheduler")
+                .containsEntry("MetricName", "InvocationDroppedCount").containsEntry("Statistic", "Sum")
+                .containsEntry("Dimensions", List.of(Map.of("Name", "ScheduleGroup",
+                        "Value", Map.of("Ref", "ExpiryScheduleGroup"))))
+                .containsEntry("Threshold", 0).containsEntry("ComparisonOperator", "GreaterThanThreshold");
     }
 
     @Test
