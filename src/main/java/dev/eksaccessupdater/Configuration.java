@@ -13,7 +13,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * The function's settings (SPEC section 6), read and validated once at initialisation.
+ * The function's settings (docs/contract.md section 6), read and validated once at initialisation.
  *
  * @param eventBusName a bus name or ARN
  * @param metricsNamespace the CloudWatch namespace of the function's metrics ({@code METRICS_NAMESPACE})
@@ -91,7 +91,10 @@ public record Configuration(String idempotencyTableName, String eventBusName, St
                 Duration.ofSeconds(maxGrantSeconds), scheduleGroup, schedulerRole, requestQueue);
     }
 
-    /** Whether requests with {@code expiresAt} can be applied: {@code SCHEDULE_GROUP_NAME} is set (SPEC section 8). */
+    /**
+     * Whether requests with {@code expiresAt} can be applied: {@code SCHEDULE_GROUP_NAME} is set (docs/contract.md
+     * section 8).
+     */
     public boolean timeBoundGrantsEnabled() {
         return scheduleGroupName != null;
     }

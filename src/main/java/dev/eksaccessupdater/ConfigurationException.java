@@ -1,6 +1,8 @@
 package dev.eksaccessupdater;
 
-/** A setting of SPEC section 6 is missing or invalid; the message names it. Thrown only at initialisation. */
+/**
+ * A setting of docs/contract.md section 6 is missing or invalid; the message names it. Thrown only at initialisation.
+ */
 public final class ConfigurationException extends RuntimeException {
 
     public ConfigurationException(String message) {

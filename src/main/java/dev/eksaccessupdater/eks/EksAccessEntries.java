@@ -46,7 +46,8 @@ public final class EksAccessEntries implements AccessEntries {
 
     @Override
     public AccessEntry update(AccessEntryUpdate update, CallBudget budget) {
-        // UpdateAccessEntry replaces: whatever is left out is reset (SPEC 2.2), so groups are always sent, even [].
+        // UpdateAccessEntry replaces: whatever is left out is reset (docs/contract.md section 2.2), so groups are
+        // always sent, even [].
         UpdateAccessEntryRequest.Builder request = UpdateAccessEntryRequest.builder()
                 .clusterName(update.clusterName())
                 .principalArn(update.principalArn())
@@ -78,8 +79,9 @@ public final class EksAccessEntries implements AccessEntries {
     }
 
     /**
-     * The three errors EKS returns for a request that cannot succeed as sent are permanent (SPEC section 3);
-     * everything else (5xx, throttling, access denied, timeouts, connection failures) may pass on a later delivery.
+     * The three errors EKS returns for a request that cannot succeed as sent are permanent (docs/contract.md
+     * section 3); everything else (5xx, throttling, access denied, timeouts, connection failures) may pass on a later
+     * delivery.
      */
     static AccessChangeException classify(String operation, SdkException e) {
         String description = explain(e);

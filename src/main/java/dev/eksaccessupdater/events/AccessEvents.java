@@ -14,7 +14,7 @@ import java.util.Objects;
 import java.util.TreeMap;
 
 /**
- * Builds the event details of SPEC section 5 (schemas in {@code schemas/}), and the access entry JSON kept
+ * Builds the event details of docs/contract.md section 5 (schemas in {@code schemas/}), and the access entry JSON kept
  * with a completed claim. Details are unmodifiable ordered maps; fields whose value is unknown are left out,
  * never sent as {@code null}.
  */

@@ -22,7 +22,7 @@ import java.util.function.Consumer;
  */
 public final class JsonOutcomeLog implements OutcomeLog {
 
-    /** The outcome names of SPEC section 3, in the order the batch line counts them. */
+    /** The outcome names of docs/contract.md section 3, in the order the batch line counts them. */
     static final List<String> OUTCOMES = List.of("APPLIED", "DUPLICATE", "REJECTED", "RETRY");
 
     private final LogOutput output;

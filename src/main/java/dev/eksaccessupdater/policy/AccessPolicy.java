@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The operator's limits on what approval systems may change (SPEC section 6), checked before any claim or AWS
+ * The operator's limits on what approval systems may change (docs/contract.md section 6), checked before any claim or AWS
  * call. A denial is {@code POLICY_DENIED}.
  *
  * @param allowedClusterNames cluster names this function may change; empty together with {@code anyCluster}

@@ -4,7 +4,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * One valid access-change request (SPEC section 2), after parsing and validation.
+ * One valid access-change request (docs/contract.md section 2), after parsing and validation.
  *
  * @param clientRequestToken the request's token, or the SQS message id when the message gave none
  * @param username the new username, or {@code null} to keep the current one

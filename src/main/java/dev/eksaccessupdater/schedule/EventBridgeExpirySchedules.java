@@ -37,7 +37,7 @@ public final class EventBridgeExpirySchedules implements ExpirySchedules {
 
     static final String CREATE = "Scheduler CreateSchedule";
     static final String GET = "Scheduler GetSchedule";
-    /** The {@code at()} expression is read in this zone; SPEC section 8 writes it in UTC. */
+    /** The {@code at()} expression is read in this zone; docs/contract.md section 8 writes it in UTC. */
     static final String TIMEZONE = "UTC";
     private static final int MAX_MESSAGE_LENGTH = 400;
 
@@ -101,14 +101,15 @@ public final class EventBridgeExpirySchedules implements ExpirySchedules {
             scheduler.get().createSchedule(request);
             return;
         } catch (ConflictException nameTaken) {
-            // An earlier attempt of this grant may have created it (perhaps at another time: SPEC section 8).
+            // An earlier attempt of this grant may have created it (perhaps at another time: docs/contract.md
+            // section 8).
         } catch (SdkException e) {
             throw failure(CREATE, schedule, e);
         }
         verifyExisting(schedule, budget);
     }
 
-    /** The request without per-call settings: exactly what SPEC section 8 asks for. */
+    /** The request without per-call settings: exactly what docs/contract.md section 8 asks for. */
     CreateScheduleRequest request(ExpirySchedule schedule) {
         Target.Builder target = Target.builder()
                 .arn(queueArn)

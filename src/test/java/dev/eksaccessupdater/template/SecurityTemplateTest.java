@@ -39,8 +39,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Issue 11 and SPEC section 7: the template closes every way around the function, and IAM enforces what it can. The
- * policies are rendered for a made-up account ({@link Deployment}) and evaluated ({@link IamPolicyEvaluator});
+ * Issue 11 and docs/contract.md section 7: the template closes every way around the function, and IAM enforces what it
+ * can. The policies are rendered for a made-up account ({@link Deployment}) and evaluated ({@link IamPolicyEvaluator});
  * docs/security.md's threat table names these tests.
  */
 class SecurityTemplateTest {

@@ -30,7 +30,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** template.yaml against SPEC section 7: everything resolves, and every promised resource and permission is there. */
+/**
+ * template.yaml against docs/contract.md section 7: everything resolves, and every promised resource and permission is
+ * there.
+ */
 class TemplateTest {
 
     static final CloudFormationTemplate TEMPLATE = CloudFormationTemplate.load(Path.of("template.yaml"));
@@ -39,7 +42,7 @@ class TemplateTest {
     static final String ROLE = "AccessChangeFunctionRole";
     static final String SCHEDULER_ROLE = "ExpirySchedulerRole";
     static final String HANDLER_CLASS = "dev.eksaccessupdater.AccessChangeFunction";
-    /** Every variable the code reads (SPEC section 6). */
+    /** Every variable the code reads (docs/contract.md section 6). */
     static final List<String> ENVIRONMENT_VARIABLES = List.of("IDEMPOTENCY_TABLE_NAME", "EVENT_BUS_NAME",
             "ALLOWED_CLUSTER_NAMES", "EVENT_SOURCE", "IDEMPOTENCY_TTL_SECONDS", "ALLOWED_KUBERNETES_GROUPS",
             "PROTECTED_PRINCIPAL_ARNS", "MAX_CONCURRENCY", "METRICS_NAMESPACE", "TIME_BOUND_GROUPS",
@@ -271,7 +274,7 @@ class TemplateTest {
     void queues_whenFifoIsChosen_areBothFifoAndTheEventSourceHasNoBatchingWindow() {
         CloudFormationTemplate fifo = deployed("QueueType", "Fifo");
 
-        // EventBridge Scheduler sets only the group id of the expiries it sends (SPEC section 8).
+        // EventBridge Scheduler sets only the group id of the expiries it sends (docs/contract.md section 8).
         assertThat(fifo.properties("RequestQueue")).containsEntry("FifoQueue", true)
                 .containsEntry("ContentBasedDeduplication", true);
         assertThat(fifo.properties("DeadLetterQueue")).containsEntry("FifoQueue", true);
