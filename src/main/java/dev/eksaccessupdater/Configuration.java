@@ -1,9 +1,10 @@
 package dev.eksaccessupdater;
 
+import dev.eksaccessupdater.failure.ConfigurationException;
 import dev.eksaccessupdater.observability.Observability;
 import dev.eksaccessupdater.policy.AccessPolicy;
 import dev.eksaccessupdater.policy.GroupPattern;
-import dev.eksaccessupdater.policy.PrincipalArn;
+import dev.eksaccessupdater.request.PrincipalArn;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;

@@ -1,6 +1,6 @@
 package dev.eksaccessupdater.observability;
 
-import dev.eksaccessupdater.ConfigurationException;
+import dev.eksaccessupdater.failure.ConfigurationException;
 import dev.eksaccessupdater.eks.AccessEntries;
 import dev.eksaccessupdater.events.EventPublisher;
 import dev.eksaccessupdater.processing.BatchResult;

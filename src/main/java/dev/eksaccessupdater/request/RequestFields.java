@@ -1,6 +1,5 @@
 package dev.eksaccessupdater.request;
 
-import dev.eksaccessupdater.policy.PrincipalArn;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.amazonaws.services.lambda.runtime.logging.LogLevel;
-import dev.eksaccessupdater.ConfigurationException;
+import dev.eksaccessupdater.failure.ConfigurationException;
 import dev.eksaccessupdater.eks.AccessEntries;
 import dev.eksaccessupdater.eks.AccessEntry;
 import dev.eksaccessupdater.eks.AccessEntryUpdate;

@@ -8,6 +8,7 @@ import dev.eksaccessupdater.failure.ReasonCode;
 import dev.eksaccessupdater.failure.RejectionException;
 import dev.eksaccessupdater.request.AccessChangeRequest;
 import dev.eksaccessupdater.request.GroupChange;
+import dev.eksaccessupdater.request.PrincipalArn;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;

@@ -2,7 +2,7 @@ package dev.eksaccessupdater.processing;
 
 import dev.eksaccessupdater.events.EventPublisher;
 import dev.eksaccessupdater.policy.AccessPolicy;
-import dev.eksaccessupdater.policy.PrincipalArn;
+import dev.eksaccessupdater.request.PrincipalArn;
 import dev.eksaccessupdater.request.RequestParser;
 import dev.eksaccessupdater.standin.SteppingClock;
 import dev.eksaccessupdater.testing.InMemoryAccessEntries;

@@ -1,4 +1,4 @@
-package dev.eksaccessupdater;
+package dev.eksaccessupdater.failure;
 
 /**
  * A setting of docs/contract.md section 6 is missing or invalid; the message names it. Thrown only at initialisation.

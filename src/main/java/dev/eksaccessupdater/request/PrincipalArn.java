@@ -1,4 +1,4 @@
-package dev.eksaccessupdater.policy;
+package dev.eksaccessupdater.request;
 
 import java.util.Locale;
 import java.util.regex.Matcher;
