@@ -12,7 +12,7 @@ import dev.eksaccessupdater.standin.EksStandIn;
 import dev.eksaccessupdater.standin.EksStandIn.Cluster;
 import dev.eksaccessupdater.standin.EksStandIn.RecordedRequest;
 import dev.eksaccessupdater.standin.StandInClients;
-import dev.eksaccessupdater.standin.SteppingClock;
+import dev.eksaccessupdater.testing.SteppingClock;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;

@@ -4,7 +4,7 @@ import dev.eksaccessupdater.events.EventPublisher;
 import dev.eksaccessupdater.policy.AccessPolicy;
 import dev.eksaccessupdater.request.PrincipalArn;
 import dev.eksaccessupdater.request.RequestParser;
-import dev.eksaccessupdater.standin.SteppingClock;
+import dev.eksaccessupdater.testing.SteppingClock;
 import dev.eksaccessupdater.testing.InMemoryAccessEntries;
 import dev.eksaccessupdater.testing.InMemoryEventPublisher;
 import dev.eksaccessupdater.testing.InMemoryStateTable;

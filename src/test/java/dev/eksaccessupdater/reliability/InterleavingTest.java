@@ -22,7 +22,7 @@ import dev.eksaccessupdater.processing.Outcome;
 import dev.eksaccessupdater.processing.QueueMessage;
 import dev.eksaccessupdater.request.CanonicalForm;
 import dev.eksaccessupdater.request.RequestParser;
-import dev.eksaccessupdater.standin.SteppingClock;
+import dev.eksaccessupdater.testing.SteppingClock;
 import dev.eksaccessupdater.testing.InMemoryStateTable;
 import dev.eksaccessupdater.time.CallBudget;
 import java.time.Duration;

@@ -26,7 +26,7 @@ import dev.eksaccessupdater.processing.BatchProcessor;
 import dev.eksaccessupdater.processing.LeaseWait;
 import dev.eksaccessupdater.processing.MessageProcessor;
 import dev.eksaccessupdater.request.RequestParser;
-import dev.eksaccessupdater.standin.SteppingClock;
+import dev.eksaccessupdater.testing.SteppingClock;
 import dev.eksaccessupdater.testing.InMemoryStateTable;
 import dev.eksaccessupdater.testing.TestContext;
 import dev.eksaccessupdater.time.CallBudget;

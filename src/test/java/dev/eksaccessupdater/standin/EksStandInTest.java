@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.jr.ob.JSON;
 import dev.eksaccessupdater.eks.AccessEntry;
+import dev.eksaccessupdater.testing.SteppingClock;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
