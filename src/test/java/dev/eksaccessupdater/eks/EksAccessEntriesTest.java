@@ -73,7 +73,7 @@ class EksAccessEntriesTest {
     }
 
     @Test
-    void describe_whenCalled_sendsPrincipalArnAsOnePercentEncodedSegment() {
+    void describe_sendsPrincipalArnAsOnePercentEncodedSegment() {
         accessEntries.describe(CLUSTER, ROLE, TestBudgets.aMinute());
 
         RecordedRequest request = eks.requests().get(0);

@@ -68,7 +68,7 @@ class ObservabilityTest {
     }
 
     @Test
-    void both_always_callsTheFirstThenTheSecond() {
+    void both_callsTheFirstThenTheSecond() {
         List<String> calls = new ArrayList<>();
         OutcomeLog log = Observability.both(recorder("first", calls), recorder("second", calls));
 

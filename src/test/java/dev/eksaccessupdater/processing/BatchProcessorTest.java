@@ -148,7 +148,7 @@ class BatchProcessorTest {
     }
 
     @Test
-    void process_always_logsOneLinePerMessageAndOnePerBatch() {
+    void process_logsOneLinePerMessageAndOnePerBatch() {
         try (ProcessingFixture fixture = new ProcessingFixture(2)) {
             fixture.batchProcessor.process(List.of(message("m1", add(DEVELOPERS, "x", "t1")), message("m2", "{broken")),
                     fixture.invocation());

@@ -412,7 +412,7 @@ class SecurityTemplateTest {
 
     @ParameterizedTest
     @MethodSource("scenarios")
-    void resources_whenDeployed_dependOnEachOtherWithoutACycle(Map<String, String> parameters) {
+    void resources_whenAnyParametersAreGiven_dependOnEachOtherWithoutACycle(Map<String, String> parameters) {
         CloudFormationTemplate template = TEMPLATE.deployedWith(parameters);
         Map<String, Set<String>> dependencies = new HashMap<>();
         template.resources().forEach((id, resource) -> dependencies.put(id, references(resource,
@@ -473,7 +473,7 @@ class SecurityTemplateTest {
     }
 
     @Test
-    void scheduleGroup_whenDeployed_isNamedToTheFunctionAndOutput() {
+    void scheduleGroup_isNamedToTheFunctionAndOutput() {
         assertThat(TEMPLATE.resource("ExpiryScheduleGroup").get("Type")).isEqualTo("AWS::Scheduler::ScheduleGroup");
         assertThat(asMap(TEMPLATE.outputs().get("ScheduleGroupName")).get("Value"))
                 .isEqualTo(Map.of("Ref", "ExpiryScheduleGroup"));
