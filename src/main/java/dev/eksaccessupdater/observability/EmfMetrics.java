@@ -54,6 +54,11 @@ public final class EmfMetrics implements OutcomeLog {
     }
 
     @Override
+    public void defect(MessageResult result, RuntimeException defect) {
+        // Counted as the retry it became, with the batch.
+    }
+
+    @Override
     public void batch(BatchResult result) {
         Map<String, Long> counts = new LinkedHashMap<>();
         List.of(APPLIED, DUPLICATE, REJECTED, RETRIED).forEach(metric -> counts.put(metric, 0L));
