@@ -1,6 +1,7 @@
 package dev.eksaccessupdater.observability;
 
 import com.amazonaws.services.lambda.runtime.logging.LogLevel;
+import dev.eksaccessupdater.json.Json;
 import dev.eksaccessupdater.processing.BatchResult;
 import dev.eksaccessupdater.processing.MessageResult;
 import dev.eksaccessupdater.processing.Outcome;

@@ -4,6 +4,7 @@ import com.amazonaws.services.lambda.runtime.logging.LogLevel;
 import dev.eksaccessupdater.eks.AccessEntries;
 import dev.eksaccessupdater.events.EventPublisher;
 import dev.eksaccessupdater.failure.ConfigurationException;
+import dev.eksaccessupdater.json.Json;
 import dev.eksaccessupdater.processing.BatchResult;
 import dev.eksaccessupdater.processing.MessageResult;
 import dev.eksaccessupdater.processing.OutcomeLog;

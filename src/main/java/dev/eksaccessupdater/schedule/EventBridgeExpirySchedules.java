@@ -1,5 +1,6 @@
 package dev.eksaccessupdater.schedule;
 
+import dev.eksaccessupdater.failure.FailureMessages;
 import dev.eksaccessupdater.failure.RetryableException;
 import dev.eksaccessupdater.time.CallBudget;
 import java.nio.charset.StandardCharsets;
@@ -39,7 +40,6 @@ public final class EventBridgeExpirySchedules implements ExpirySchedules {
     static final String GET = "Scheduler GetSchedule";
     /** The {@code at()} expression is read in this zone; docs/contract.md section 8 writes it in UTC. */
     static final String TIMEZONE = "UTC";
-    private static final int MAX_MESSAGE_LENGTH = 400;
 
     private final Supplier<SchedulerClient> scheduler;
     private final String groupName;
@@ -192,9 +192,9 @@ public final class EventBridgeExpirySchedules implements ExpirySchedules {
         return new RetryableException(call + " failed for the schedule " + schedule.name() + ": " + description, e);
     }
 
+    /** The error message without the expiry message in it: a message body is never logged. */
     private static String oneLine(String text, ExpirySchedule schedule) {
-        String line = text.replace(schedule.input(), "<the expiry message>").replaceAll("\\s+", " ").strip();
-        return line.length() <= MAX_MESSAGE_LENGTH ? line : line.substring(0, MAX_MESSAGE_LENGTH - 3) + "...";
+        return FailureMessages.oneLine(text.replace(schedule.input(), "<the expiry message>"));
     }
 
     /** A value made once, by the first caller that needs it; a failure leaves it to be made by the next one. */

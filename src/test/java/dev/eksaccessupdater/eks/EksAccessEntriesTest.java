@@ -1,5 +1,6 @@
 package dev.eksaccessupdater.eks;
 
+import dev.eksaccessupdater.failure.FailureMessages;
 import dev.eksaccessupdater.testing.TestBudgets;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -215,7 +216,7 @@ class EksAccessEntriesTest {
         RejectionException rejection = catchThrowableOfType(RejectionException.class, () -> accessEntries.update(
                 new AccessEntryUpdate(CLUSTER, ROLE, List.of(), null, TOKEN), TestBudgets.aMinute()));
 
-        assertThat(rejection.getMessage()).hasSizeLessThan(EksAccessEntries.MAX_MESSAGE_LENGTH + 100).endsWith("...");
+        assertThat(rejection.getMessage()).hasSizeLessThan(FailureMessages.MAX_LENGTH + 100).endsWith("...");
     }
 
     @Test
