@@ -110,7 +110,7 @@ public record Configuration(String idempotencyTableName, String eventBusName, St
     }
 
     private static AccessPolicy accessPolicy(Settings settings) {
-        List<String> clusters = settings.list("ALLOWED_CLUSTER_NAMES", true);
+        List<String> clusters = settings.listOrAny("ALLOWED_CLUSTER_NAMES");
         boolean anyCluster = clusters.equals(List.of("*"));
         if (!anyCluster) {
             for (String cluster : clusters) {
@@ -184,6 +184,7 @@ public record Configuration(String idempotencyTableName, String eventBusName, St
                     + value);
         }
 
+        /** A comma-separated list without empty items; unset is an empty list unless {@code required}. */
         List<String> list(String name, boolean required) {
             String value = optional(name, null);
             if (value == null) {
@@ -200,10 +201,16 @@ public record Configuration(String idempotencyTableName, String eventBusName, St
                 }
                 items.add(trimmed);
             }
-            if (items.contains("*") && items.size() > 1 && name.equals("ALLOWED_CLUSTER_NAMES")) {
+            return List.copyOf(items);
+        }
+
+        /** A required list, where {@code *} alone stands for "any" and may not be mixed with names. */
+        List<String> listOrAny(String name) {
+            List<String> items = list(name, true);
+            if (items.contains("*") && items.size() > 1) {
                 throw new ConfigurationException(name + " must be * alone or a list of names");
             }
-            return List.copyOf(items);
+            return items;
         }
     }
 }
