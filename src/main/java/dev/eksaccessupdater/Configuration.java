@@ -1,9 +1,10 @@
 package dev.eksaccessupdater;
 
+import dev.eksaccessupdater.failure.ConfigurationException;
 import dev.eksaccessupdater.observability.Observability;
 import dev.eksaccessupdater.policy.AccessPolicy;
 import dev.eksaccessupdater.policy.GroupPattern;
-import dev.eksaccessupdater.policy.PrincipalArn;
+import dev.eksaccessupdater.request.PrincipalArn;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -14,7 +15,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * The function's settings (SPEC section 6), read and validated once at initialisation.
+ * The function's settings (docs/contract.md section 6), read and validated once at initialisation.
  *
  * @param eventBusName a bus name or ARN
  * @param metricsNamespace the CloudWatch namespace of the function's metrics ({@code METRICS_NAMESPACE})
@@ -94,7 +95,10 @@ public record Configuration(String idempotencyTableName, String eventBusName, St
                 Duration.ofSeconds(maxGrantSeconds), scheduleGroup, schedulerRole, requestQueue);
     }
 
-    /** Whether requests with {@code expiresAt} can be applied: {@code SCHEDULE_GROUP_NAME} is set (SPEC section 8). */
+    /**
+     * Whether requests with {@code expiresAt} can be applied: {@code SCHEDULE_GROUP_NAME} is set (docs/contract.md
+     * section 8).
+     */
     public boolean timeBoundGrantsEnabled() {
         return scheduleGroupName != null;
     }
@@ -110,7 +114,7 @@ public record Configuration(String idempotencyTableName, String eventBusName, St
 
     private static AccessPolicy accessPolicy(Settings settings, List<GroupPattern> timeBoundGroups,
                                              Optional<Duration> maxGrant) {
-        List<String> clusters = settings.list("ALLOWED_CLUSTER_NAMES", true);
+        List<String> clusters = settings.listOrAny("ALLOWED_CLUSTER_NAMES");
         boolean anyCluster = clusters.equals(List.of("*"));
         if (!anyCluster) {
             for (String cluster : clusters) {
@@ -186,6 +190,7 @@ public record Configuration(String idempotencyTableName, String eventBusName, St
                     + value);
         }
 
+        /** A comma-separated list without empty items; unset is an empty list unless {@code required}. */
         List<String> list(String name, boolean required) {
             String value = optional(name, null);
             if (value == null) {
@@ -202,10 +207,16 @@ public record Configuration(String idempotencyTableName, String eventBusName, St
                 }
                 items.add(trimmed);
             }
-            if (items.contains("*") && items.size() > 1 && name.equals("ALLOWED_CLUSTER_NAMES")) {
+            return List.copyOf(items);
+        }
+
+        /** A required list, where {@code *} alone stands for "any" and may not be mixed with names. */
+        List<String> listOrAny(String name) {
+            List<String> items = list(name, true);
+            if (items.contains("*") && items.size() > 1) {
                 throw new ConfigurationException(name + " must be * alone or a list of names");
             }
-            return List.copyOf(items);
+            return items;
         }
     }
 }

@@ -62,7 +62,8 @@ public final class Dependencies {
                 .httpClient(httpClient).overrideConfiguration(timeouts).build();
         EventBridgeClient eventBridge = customized(EventBridgeClient.builder(), "eventbridge", customizer)
                 .httpClient(httpClient).overrideConfiguration(timeouts).build();
-        // Only time-bound grants need EventBridge Scheduler (SPEC section 8): its client is built on first use.
+        // Only time-bound grants need EventBridge Scheduler (docs/contract.md section 8): its client is built on
+        // first use.
         this.scheduler = EventBridgeExpirySchedules.clientOnFirstUse(
                 () -> customized(SchedulerClient.builder(), "scheduler", customizer), httpClient, timeouts);
 
@@ -112,8 +113,9 @@ public final class Dependencies {
     }
 
     /**
-     * The expiry schedules of time-bound grants (SPEC section 8) in {@code groupName}, sent to {@code queueArn} as
-     * {@code roleArn}; all share one Scheduler client, built by the first call that reaches Scheduler.
+     * The expiry schedules of time-bound grants (docs/contract.md section 8) in {@code groupName}, sent to
+     * {@code queueArn} as {@code roleArn}; all share one Scheduler client, built by the first call that reaches
+     * Scheduler.
      */
     ExpirySchedules expirySchedules(String groupName, String queueArn, String roleArn) {
         return new EventBridgeExpirySchedules(scheduler, groupName, queueArn, roleArn, API_CALL_TIMEOUT,

@@ -7,6 +7,7 @@ import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
 import dev.eksaccessupdater.events.EventSchemas;
+import dev.eksaccessupdater.failure.ConfigurationException;
 import dev.eksaccessupdater.standin.EksStandIn;
 import dev.eksaccessupdater.standin.EventBridgeStandIn.PublishedEvent;
 import dev.eksaccessupdater.testing.Dynalite;

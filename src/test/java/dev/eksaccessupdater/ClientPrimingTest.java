@@ -34,7 +34,7 @@ class ClientPrimingTest {
     }
 
     @Test
-    void prime_always_callsEveryServiceAndChangesNothing() {
+    void prime_callsEveryServiceAndChangesNothing() {
         Dependencies dependencies = LocalFunction.dependencies(dynalite, table, eks, eventBridge, Map.of());
 
         dependencies.prime();

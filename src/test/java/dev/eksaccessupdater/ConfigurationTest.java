@@ -3,9 +3,10 @@ package dev.eksaccessupdater;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.eksaccessupdater.failure.ConfigurationException;
 import dev.eksaccessupdater.policy.AccessPolicy;
 import dev.eksaccessupdater.policy.GroupPattern;
-import dev.eksaccessupdater.policy.PrincipalArn;
+import dev.eksaccessupdater.request.PrincipalArn;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The artefact as Lambda runs it: a fresh JVM, the public no-arg constructor, configuration and endpoints taken only
- * from the standard environment variables (SPEC section 6), so the same code runs against AWS or any stand-in.
+ * from the standard environment variables (docs/contract.md section 6), so the same code runs against AWS or any
+ * stand-in.
  */
 @WithDynalite
 class DeployedHandlerTest {

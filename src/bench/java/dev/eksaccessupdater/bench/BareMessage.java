@@ -21,9 +21,9 @@ import software.amazon.awssdk.services.eventbridge.model.PutEventsRequestEntry;
 import software.amazon.awssdk.services.eventbridge.model.PutEventsResponse;
 
 /**
- * The AWS calls of one message under SPEC version 2, made by bare SDK clients and nothing else: the floor that no
- * implementation on SDK v2 clients can beat without changing the JVM. {@value #CALLS} calls in {@value #ROUND_TRIPS}
- * sequential round trips (SPEC section 1):
+ * The AWS calls of one message under version 2 of docs/contract.md, made by bare SDK clients and nothing else: the
+ * floor that no implementation on SDK v2 clients can beat without changing the JVM. {@value #CALLS} calls in
+ * {@value #ROUND_TRIPS} sequential round trips (docs/contract.md section 1):
  * <ol>
  * <li>claim (conditional {@code PutItem}) beside the lease acquire (conditional upsert {@code UpdateItem});</li>
  * <li>{@code DescribeAccessEntry};</li>
@@ -32,8 +32,8 @@ import software.amazon.awssdk.services.eventbridge.model.PutEventsResponse;
  * <li>{@code PutEvents} beside the lease release (conditional {@code DeleteItem});</li>
  * <li>complete ({@code UpdateItem} to {@code COMPLETED}).</li>
  * </ol>
- * Conditions and attributes are those of SPEC section 4; JSON is concatenated, not serialised. The calls beside
- * another run on {@code beside}.
+ * Conditions and attributes are those of docs/contract.md section 4; JSON is concatenated, not serialised. The calls
+ * beside another run on {@code beside}.
  */
 final class BareMessage {
 

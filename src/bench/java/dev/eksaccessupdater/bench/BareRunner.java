@@ -16,7 +16,7 @@ import software.amazon.awssdk.services.eks.EksClient;
 import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
 
 /**
- * Child JVM, the reference for the warm batches: the AWS calls of one message under SPEC version 2
+ * Child JVM, the reference for the warm batches: the AWS calls of one message under version 2 of docs/contract.md
  * ({@link BareMessage}: six round trips) made by bare SDK clients, set up as the function sets them up, from a fixed
  * pool of {@code MAX_CONCURRENCY} threads, with none of the function's own work. What it
  * measures above the theoretical floor is the cost of the SDK, the loopback stand-ins and this machine. Same

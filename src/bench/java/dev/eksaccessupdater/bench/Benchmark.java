@@ -163,13 +163,14 @@ public final class Benchmark {
         messages += warm(stand, 100, "standard:100:3:30");
         // One at a time, a batch of 100 takes over ten seconds: three of them, after the smaller batches warmed up.
         messages += warm(stand, 1, "standard:1:5:30", "standard:10:3:30", "standard:100:0:3");
-        report.note("Warm batches, SDK only: each message's AWS calls under SPEC version 2 ("
+        report.note("Warm batches, SDK only: each message's AWS calls under version 2 of docs/contract.md ("
                 + Messages.CALLS_PER_MESSAGE + " calls in " + Messages.ROUND_TRIPS_PER_MESSAGE + " round trips) by bare SDK clients (same HTTP"
                 + " client and settings) from a pool of MAX_CONCURRENCY threads, with none of the function's work:"
                 + " what the SDK, the loopback stand-ins and this machine cost above the floor.");
         double callsPerMessage = (double) warmCalls / messages;
         report.note(String.format(Locale.ROOT, "Warm batches: %d messages, %.2f AWS calls per message counted at the"
-                + " stand-ins (SPEC version 2 makes %d, in the %d sequential round trips the floors assume).",
+                + " stand-ins (version 2 of docs/contract.md makes %d, in the %d sequential round trips the floors"
+                + " assume).",
                 messages, callsPerMessage, Messages.CALLS_PER_MESSAGE, Messages.ROUND_TRIPS_PER_MESSAGE)
                 + (callsPerMessage < Messages.CALLS_PER_MESSAGE ? " The function does not make them all yet, so its"
                 + " ratios against these floors are lower than they will be." : ""));
@@ -360,7 +361,7 @@ public final class Benchmark {
     private void reportColdStarts(List<Variant> variants, Map<Variant, Samples> times, Map<Variant, Long> calls,
                                   Map<Variant, Map<String, Samples>> phases, Map<Variant, Path> caches)
             throws IOException {
-        // The SDK-only handler makes SPEC version 2's calls; a function that makes fewer is not yet comparable.
+        // The SDK-only handler makes contract version 2's calls; a function that makes fewer is not yet comparable.
         double functionCalls = (double) calls.getOrDefault(new Variant(jvms.get(0), FUNCTION, false), 0L) / COLD_RUNS;
         double sdkOnlyCalls = (double) calls.getOrDefault(new Variant(jvms.get(0), SDK_ONLY, false), 0L) / COLD_RUNS;
         boolean comparable = functionCalls >= sdkOnlyCalls;
@@ -408,7 +409,7 @@ public final class Benchmark {
                     mebibytes(caches.get(functionAot))));
         }
         report.note(String.format(Locale.ROOT, "Cold start: AWS calls per cold start counted at the stand-ins:"
-                + " SDK only %.1f (SPEC version 2), function %.1f.", sdkOnlyCalls, functionCalls));
+                + " SDK only %.1f (version 2 of docs/contract.md), function %.1f.", sdkOnlyCalls, functionCalls));
         for (Variant variant : variants) {
             StringBuilder medians = new StringBuilder();
             phases.get(variant).forEach((phase, samples) -> medians.append(String.format(Locale.ROOT, " %s %.0f,",

@@ -8,8 +8,8 @@ import java.util.UUID;
 
 /**
  * The requests the benchmark sends: each adds a group to one of {@link #PRINCIPALS} seeded entries on cluster
- * {@link #CLUSTER}, with a fresh token, so every message takes the full path of SPEC section 1: claim and lease,
- * describe, update, record, publish and release, complete ({@link #ROUND_TRIPS_PER_MESSAGE} sequential round
+ * {@link #CLUSTER}, with a fresh token, so every message takes the full path of docs/contract.md section 1: claim and
+ * lease, describe, update, record, publish and release, complete ({@link #ROUND_TRIPS_PER_MESSAGE} sequential round
  * trips, {@link #CALLS_PER_MESSAGE} AWS calls).
  */
 final class Messages {

@@ -5,8 +5,7 @@ import java.time.Instant;
 /** What an attempt to claim a client request token found (docs/contract.md section 4.1). */
 public sealed interface ClaimResult {
 
-    String token();
-
+    /** The hash of the request that holds or completed the token. */
     String requestHash();
 
     /**
@@ -22,7 +21,7 @@ public sealed interface ClaimResult {
     }
 
     /** The token was completed, by the request whose hash is given. */
-    record Completed(String token, String requestHash) implements ClaimResult {
+    record Completed(String requestHash) implements ClaimResult {
     }
 
     /** Another attempt holds the token ({@code IN_PROGRESS} or {@code APPLIED}) and its claim has not lapsed. */

@@ -119,7 +119,7 @@ public final class DynamoDbClaims implements Claims {
         boolean lapsed = until < now.toEpochMilli();
         String heldHash = stringIn(item, REQUEST_HASH);
         return switch (status) {
-            case COMPLETED -> expired ? null : new ClaimResult.Completed(token, heldHash);
+            case COMPLETED -> expired ? null : new ClaimResult.Completed(heldHash);
             case IN_PROGRESS -> expired || lapsed ? null
                     : new ClaimResult.HeldElsewhere(token, heldHash, status, Instant.ofEpochMilli(until));
             case APPLIED -> lapsed ? new ClaimResult.AppliedLapsed(token, heldHash)

@@ -5,7 +5,7 @@ import dev.eksaccessupdater.time.CallBudget;
 /**
  * The port to EKS access entries. Implementations throw {@link dev.eksaccessupdater.failure.RejectionException}
  * with {@code NOT_FOUND}, {@code INVALID_PARAMETER} or {@code INVALID_REQUEST} for the permanent errors of
- * SPEC section 3, and {@link dev.eksaccessupdater.failure.RetryableException} for everything else.
+ * docs/contract.md section 3, and {@link dev.eksaccessupdater.failure.RetryableException} for everything else.
  */
 public interface AccessEntries {
 

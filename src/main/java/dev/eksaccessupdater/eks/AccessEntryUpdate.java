@@ -5,7 +5,7 @@ import java.util.Objects;
 
 /**
  * One {@code UpdateAccessEntry} call. Always carries both groups and username, because the API resets
- * whatever a call leaves out (SPEC section 2.2).
+ * whatever a call leaves out (docs/contract.md section 2.2).
  *
  * @param eksClientRequestToken 33-126 characters, derived from the request so a retry sends the same one
  */

@@ -1,6 +1,7 @@
 package dev.eksaccessupdater.eks;
 
 import dev.eksaccessupdater.failure.AccessChangeException;
+import dev.eksaccessupdater.failure.FailureMessages;
 import dev.eksaccessupdater.failure.ReasonCode;
 import dev.eksaccessupdater.failure.RejectionException;
 import dev.eksaccessupdater.failure.RetryableException;
@@ -18,9 +19,6 @@ import software.amazon.awssdk.services.eks.model.UpdateAccessEntryRequest;
 
 /** {@link AccessEntries} over the EKS API, with every SDK error classified as a rejection or a retry. */
 public final class EksAccessEntries implements AccessEntries {
-
-    /** EKS messages go into rejection events and logs; long enough for any real one, short enough to bound both. */
-    static final int MAX_MESSAGE_LENGTH = 400;
 
     private static final String DESCRIBE = "DescribeAccessEntry";
     private static final String UPDATE = "UpdateAccessEntry";
@@ -46,7 +44,8 @@ public final class EksAccessEntries implements AccessEntries {
 
     @Override
     public AccessEntry update(AccessEntryUpdate update, CallBudget budget) {
-        // UpdateAccessEntry replaces: whatever is left out is reset (SPEC 2.2), so groups are always sent, even [].
+        // UpdateAccessEntry replaces: whatever is left out is reset (docs/contract.md section 2.2), so groups are
+        // always sent, even [].
         UpdateAccessEntryRequest.Builder request = UpdateAccessEntryRequest.builder()
                 .clusterName(update.clusterName())
                 .principalArn(update.principalArn())
@@ -78,8 +77,9 @@ public final class EksAccessEntries implements AccessEntries {
     }
 
     /**
-     * The three errors EKS returns for a request that cannot succeed as sent are permanent (SPEC section 3);
-     * everything else (5xx, throttling, access denied, timeouts, connection failures) may pass on a later delivery.
+     * The three errors EKS returns for a request that cannot succeed as sent are permanent (docs/contract.md
+     * section 3); everything else (5xx, throttling, access denied, timeouts, connection failures) may pass on a later
+     * delivery.
      */
     static AccessChangeException classify(String operation, SdkException e) {
         String description = explain(e);
@@ -118,13 +118,8 @@ public final class EksAccessEntries implements AccessEntries {
             String code = details.errorCode() == null
                     ? serviceException.getClass().getSimpleName() : details.errorCode();
             String message = details.errorMessage() == null ? "(no message)" : details.errorMessage();
-            return code + " (HTTP " + serviceException.statusCode() + "): " + truncate(message);
+            return code + " (HTTP " + serviceException.statusCode() + "): " + FailureMessages.oneLine(message);
         }
-        return e.getClass().getSimpleName() + ": " + truncate(String.valueOf(e.getMessage()));
-    }
-
-    static String truncate(String text) {
-        String oneLine = text.replaceAll("\\s+", " ").strip();
-        return oneLine.length() <= MAX_MESSAGE_LENGTH ? oneLine : oneLine.substring(0, MAX_MESSAGE_LENGTH - 3) + "...";
+        return e.getClass().getSimpleName() + ": " + FailureMessages.oneLine(e.getMessage());
     }
 }

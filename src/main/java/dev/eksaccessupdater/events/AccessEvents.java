@@ -3,6 +3,7 @@ package dev.eksaccessupdater.events;
 import com.fasterxml.jackson.jr.ob.JSON;
 import dev.eksaccessupdater.eks.AccessEntry;
 import dev.eksaccessupdater.failure.ReasonCode;
+import dev.eksaccessupdater.json.Json;
 import dev.eksaccessupdater.request.RequestSummary;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,7 +15,7 @@ import java.util.Objects;
 import java.util.TreeMap;
 
 /**
- * Builds the event details of SPEC section 5 (schemas in {@code schemas/}), and the access entry JSON kept
+ * Builds the event details of docs/contract.md section 5 (schemas in {@code schemas/}), and the access entry JSON kept
  * with a completed claim. Details are unmodifiable ordered maps; fields whose value is unknown are left out,
  * never sent as {@code null}.
  */
@@ -113,13 +114,9 @@ public final class AccessEvents {
         return toJson(accessEntryMap(entry));
     }
 
+    /** An event detail (or part of one) as JSON text, as it is published and kept with a completed claim. */
     public static String toJson(Map<String, Object> value) {
-        try {
-            return JSON.std.asString(value);
-        } catch (IOException e) {
-            // Only maps, lists and strings go in, so this is a bug, not an I/O condition.
-            throw new UncheckedIOException("could not write JSON", e);
-        }
+        return Json.write(value);
     }
 
     private static Map<String, Object> accessEntryMap(AccessEntry entry) {

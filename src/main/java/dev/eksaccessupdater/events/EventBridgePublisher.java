@@ -1,5 +1,6 @@
 package dev.eksaccessupdater.events;
 
+import dev.eksaccessupdater.failure.FailureMessages;
 import dev.eksaccessupdater.failure.RetryableException;
 import dev.eksaccessupdater.time.CallBudget;
 import dev.eksaccessupdater.time.CallTimeouts;
@@ -12,8 +13,6 @@ import software.amazon.awssdk.services.eventbridge.model.PutEventsResultEntry;
 
 /** {@link EventPublisher} over EventBridge {@code PutEvents}, one entry per event. */
 public final class EventBridgePublisher implements EventPublisher {
-
-    private static final int MAX_MESSAGE_LENGTH = 400;
 
     private final EventBridgeClient eventBridge;
     private final String eventBusName;
@@ -43,7 +42,7 @@ public final class EventBridgePublisher implements EventPublisher {
             response = eventBridge.putEvents(request -> request.entries(entry)
                     .overrideConfiguration(CallTimeouts.within(budget, "EventBridge PutEvents")));
         } catch (SdkException e) {
-            throw new RetryableException("EventBridge PutEvents failed: " + oneLine(e.getMessage()), e);
+            throw new RetryableException("EventBridge PutEvents failed: " + FailureMessages.oneLine(e.getMessage()), e);
         }
         verify(event, response);
     }
@@ -80,16 +79,11 @@ public final class EventBridgePublisher implements EventPublisher {
             String code = result == null || result.errorCode() == null ? "unknown" : result.errorCode();
             String message = result == null || result.errorMessage() == null ? "" : ": " + result.errorMessage();
             throw new RetryableException("EventBridge PutEvents did not accept the '" + event.detailType()
-                    + "' event: " + code + oneLine(message));
+                    + "' event: " + code + FailureMessages.oneLine(message));
         }
         if (result == null || result.eventId() == null) {
             throw new RetryableException("EventBridge PutEvents answered without an EventId for the '"
                     + event.detailType() + "' event");
         }
-    }
-
-    private static String oneLine(String text) {
-        String line = String.valueOf(text).replaceAll("\\s+", " ").strip();
-        return line.length() <= MAX_MESSAGE_LENGTH ? line : line.substring(0, MAX_MESSAGE_LENGTH - 3) + "...";
     }
 }

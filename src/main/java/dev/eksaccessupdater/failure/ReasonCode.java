@@ -1,6 +1,9 @@
 package dev.eksaccessupdater.failure;
 
-/** Why a message was rejected: the {@code reason.code} of an {@code Access Change Rejected} event (SPEC section 5). */
+/**
+ * Why a message was rejected: the {@code reason.code} of an {@code Access Change Rejected} event (docs/contract.md
+ * section 5).
+ */
 public enum ReasonCode {
     INVALID_MESSAGE,
     POLICY_DENIED,

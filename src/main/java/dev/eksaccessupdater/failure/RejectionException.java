@@ -2,7 +2,10 @@ package dev.eksaccessupdater.failure;
 
 import java.util.Objects;
 
-/** A permanent failure with its SPEC reason code: retrying the same message would fail the same way. */
+/**
+ * A permanent failure with its reason code (docs/contract.md section 5): retrying the same message would fail the
+ * same way.
+ */
 public non-sealed class RejectionException extends AccessChangeException {
 
     private final ReasonCode reasonCode;

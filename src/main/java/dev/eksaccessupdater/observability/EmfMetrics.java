@@ -1,6 +1,7 @@
 package dev.eksaccessupdater.observability;
 
 import com.amazonaws.services.lambda.runtime.logging.LogLevel;
+import dev.eksaccessupdater.json.Json;
 import dev.eksaccessupdater.processing.BatchResult;
 import dev.eksaccessupdater.processing.MessageResult;
 import dev.eksaccessupdater.processing.Outcome;
@@ -51,6 +52,11 @@ public final class EmfMetrics implements OutcomeLog {
     @Override
     public void message(MessageResult result) {
         // Counted per batch: one document instead of one per message.
+    }
+
+    @Override
+    public void defect(MessageResult result, RuntimeException defect) {
+        // Counted as the retry it became, with the batch.
     }
 
     @Override

@@ -1,11 +1,14 @@
 package dev.eksaccessupdater.observability;
 
 import com.amazonaws.services.lambda.runtime.logging.LogLevel;
+import dev.eksaccessupdater.json.Json;
 import dev.eksaccessupdater.processing.BatchResult;
 import dev.eksaccessupdater.processing.MessageResult;
 import dev.eksaccessupdater.processing.Outcome;
 import dev.eksaccessupdater.processing.OutcomeLog;
 import dev.eksaccessupdater.request.RequestSummary;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.time.Clock;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
@@ -18,11 +21,12 @@ import java.util.function.Consumer;
  * One JSON object per message outcome and one per batch, with the field names the README's Logs Insights queries
  * use. Values are written by a JSON generator, so untrusted text is escaped and cannot forge a log line; message
  * bodies and metadata are never logged. Applied and duplicate outcomes are {@code INFO}; rejections and retries are
- * {@code WARN}, so that they still reach CloudWatch when the function's log level is raised to {@code WARN}.
+ * {@code WARN}, so that they still reach CloudWatch when the function's log level is raised to {@code WARN}. A
+ * defect is one more line, at {@code ERROR}, with its stack trace.
  */
 public final class JsonOutcomeLog implements OutcomeLog {
 
-    /** The outcome names of SPEC section 3, in the order the batch line counts them. */
+    /** The outcome names of docs/contract.md section 3, in the order the batch line counts them. */
     static final List<String> OUTCOMES = List.of("APPLIED", "DUPLICATE", "REJECTED", "RETRY");
 
     private final LogOutput output;
@@ -44,14 +48,7 @@ public final class JsonOutcomeLog implements OutcomeLog {
         LogLevel level = outcome instanceof Outcome.Applied || outcome instanceof Outcome.Duplicate
                 ? LogLevel.INFO : LogLevel.WARN;
         Map<String, Object> line = start(level, "message");
-        line.put("messageId", result.message().messageId());
-        RequestSummary request = result.request();
-        if (request != null) {
-            putIfPresent(line, "clientRequestToken", request.clientRequestToken());
-            putIfPresent(line, "clusterName", request.clusterName());
-            putIfPresent(line, "principalArn", request.principalArn());
-        }
-        putIfPresent(line, "messageGroupId", result.message().messageGroupId());
+        identify(line, result);
         line.put("outcome", outcome.name());
         if (outcome instanceof Outcome.Rejected rejected) {
             line.put("reasonCode", rejected.reasonCode().name());
@@ -74,6 +71,33 @@ public final class JsonOutcomeLog implements OutcomeLog {
         line.put("outcomes", counts);
         line.put("durationMs", result.duration().toMillis());
         output.write(LogLevel.INFO, Json.write(line));
+    }
+
+    /**
+     * One {@code ERROR} line with the defect's class and stack trace (causes included) and the message's identifiers;
+     * the message's own line, with its retry, follows.
+     */
+    @Override
+    public void defect(MessageResult result, RuntimeException defect) {
+        Map<String, Object> line = start(LogLevel.ERROR, "defect");
+        identify(line, result);
+        line.put("exception", defect.getClass().getName());
+        StringWriter stackTrace = new StringWriter();
+        defect.printStackTrace(new PrintWriter(stackTrace));
+        line.put("stackTrace", stackTrace.toString());
+        output.write(LogLevel.ERROR, Json.write(line));
+    }
+
+    /** What identifies the message without its body: its id, and the request's token, cluster and principal. */
+    private static void identify(Map<String, Object> line, MessageResult result) {
+        line.put("messageId", result.message().messageId());
+        RequestSummary request = result.request();
+        if (request != null) {
+            putIfPresent(line, "clientRequestToken", request.clientRequestToken());
+            putIfPresent(line, "clusterName", request.clusterName());
+            putIfPresent(line, "principalArn", request.principalArn());
+        }
+        putIfPresent(line, "messageGroupId", result.message().messageGroupId());
     }
 
     private Map<String, Object> start(LogLevel level, String event) {

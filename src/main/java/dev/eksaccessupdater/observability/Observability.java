@@ -1,13 +1,14 @@
 package dev.eksaccessupdater.observability;
 
-import dev.eksaccessupdater.ConfigurationException;
+import com.amazonaws.services.lambda.runtime.logging.LogLevel;
 import dev.eksaccessupdater.eks.AccessEntries;
 import dev.eksaccessupdater.events.EventPublisher;
+import dev.eksaccessupdater.failure.ConfigurationException;
+import dev.eksaccessupdater.json.Json;
 import dev.eksaccessupdater.processing.BatchResult;
 import dev.eksaccessupdater.processing.MessageResult;
 import dev.eksaccessupdater.processing.OutcomeLog;
 import java.time.Clock;
-import com.amazonaws.services.lambda.runtime.logging.LogLevel;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
@@ -80,6 +81,12 @@ public final class Observability {
             public void batch(BatchResult result) {
                 first.batch(result);
                 second.batch(result);
+            }
+
+            @Override
+            public void defect(MessageResult result, RuntimeException defect) {
+                first.defect(result, defect);
+                second.defect(result, defect);
             }
         };
     }

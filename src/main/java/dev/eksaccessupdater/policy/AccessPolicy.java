@@ -4,6 +4,7 @@ import dev.eksaccessupdater.failure.ReasonCode;
 import dev.eksaccessupdater.failure.RejectionException;
 import dev.eksaccessupdater.request.AccessChangeRequest;
 import dev.eksaccessupdater.request.GroupChange;
+import dev.eksaccessupdater.request.PrincipalArn;
 import dev.eksaccessupdater.request.Untrusted;
 import java.time.Duration;
 import java.time.Instant;

@@ -121,15 +121,18 @@ public final class BatchProcessor {
     }
 
     private MessageResult processOne(ParsedMessage parsed, CallBudget budget, Instant start) {
-        Outcome outcome;
         try {
-            outcome = messageProcessor.process(parsed, budget);
-        } catch (RuntimeException bug) {
+            Outcome outcome = messageProcessor.process(parsed, budget);
+            return new MessageResult(parsed.message(), parsed.summary(), outcome,
+                    Duration.between(start, clock.instant()));
+        } catch (RuntimeException defect) {
             // A defect must not fail the whole batch: this message is retried and, if it keeps failing, ends in
-            // the dead-letter queue where an operator sees it.
-            outcome = new Outcome.Retry("unexpected " + bug.getClass().getName() + ": " + bug.getMessage());
+            // the dead-letter queue where an operator sees it. Its stack trace is logged here and nowhere else.
+            MessageResult result = unprocessed(parsed,
+                    "unexpected " + defect.getClass().getName() + ": " + defect.getMessage(), start);
+            outcomeLog.defect(result, defect);
+            return result;
         }
-        return new MessageResult(parsed.message(), parsed.summary(), outcome, Duration.between(start, clock.instant()));
     }
 
     private MessageResult unprocessed(ParsedMessage parsed, String reason, Instant start) {

@@ -2,10 +2,10 @@ package dev.eksaccessupdater.processing;
 
 import dev.eksaccessupdater.failure.ReasonCode;
 
-/** How one message ended (SPEC section 3): exactly one of these, nothing dropped silently. */
+/** How one message ended (docs/contract.md section 3): exactly one of these, nothing dropped silently. */
 public sealed interface Outcome {
 
-    /** The name of the outcome as SPEC section 3 spells it. */
+    /** The name of the outcome as docs/contract.md section 3 spells it. */
     String name();
 
     /** True when SQS should deliver the message again ({@code batchItemFailures}). */

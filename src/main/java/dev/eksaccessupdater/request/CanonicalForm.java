@@ -9,7 +9,7 @@ import java.io.UncheckedIOException;
 import java.util.Collection;
 
 /**
- * The canonical form of a request and its SHA-256 (SPEC section 2.1).
+ * The canonical form of a request and its SHA-256 (docs/contract.md section 2.1).
  *
  * <p>The form is compact JSON with a fixed key order: {@code clusterName}, {@code principalArn},
  * {@code clientRequestToken} (the effective one: the SQS message id when the message gave none), then

@@ -3,7 +3,7 @@ package dev.eksaccessupdater.request;
 import dev.eksaccessupdater.failure.ReasonCode;
 import dev.eksaccessupdater.failure.RejectionException;
 
-/** The message breaks a rule of SPEC section 2; the message names the field or rule at fault. */
+/** The message breaks a rule of docs/contract.md section 2; the message names the field or rule at fault. */
 public final class InvalidMessageException extends RejectionException {
 
     private final transient RequestSummary readable;

@@ -1,6 +1,5 @@
 package dev.eksaccessupdater.request;
 
-import dev.eksaccessupdater.policy.PrincipalArn;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Collections;
@@ -14,10 +13,10 @@ import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
- * The fields of one request object, checked against SPEC section 2 in the order of its table; the first rule
- * broken is reported.
+ * The fields of one request object, checked against docs/contract.md section 2 in the order of its table; the first
+ * rule broken is reported.
  *
- * <p>Decisions the SPEC leaves open:
+ * <p>Decisions docs/contract.md leaves open:
  * <ul>
  *   <li>Lengths count Unicode code points, as JSON Schema's {@code minLength}/{@code maxLength} do.</li>
  *   <li>No string may hold a control character (C0, DEL, C1) or an unpaired surrogate, metadata included: none is
@@ -25,7 +24,7 @@ import java.util.regex.Pattern;
  *   <li>An explicit JSON {@code null} is rejected, never read as "absent": a sender who writes {@code null}
  *       may mean "clear", which this function does not offer.</li>
  *   <li>A group named twice in one list is tolerated: each list means a set, and sets are what the request holds
- *       and what the canonical form hashes (SPEC 2.1).</li>
+ *       and what the canonical form hashes (docs/contract.md section 2.1).</li>
  * </ul>
  */
 final class RequestFields {
@@ -172,7 +171,7 @@ final class RequestFields {
         return username;
     }
 
-    /** The request's token, or the SQS message id when it gives none (SPEC section 2). */
+    /** The request's token, or the SQS message id when it gives none (docs/contract.md section 2). */
     private String effectiveToken() {
         if (!fields.containsKey(CLIENT_REQUEST_TOKEN)) {
             return messageId;

@@ -14,10 +14,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Objects;
 
-/** Parses and validates an SQS message body into an {@link AccessChangeRequest} (SPEC section 2). */
+/** Parses and validates an SQS message body into an {@link AccessChangeRequest} (docs/contract.md section 2). */
 public final class RequestParser {
 
-    /** SPEC section 2: at most 64 KiB of UTF-8, checked before any parsing. */
+    /** docs/contract.md section 2: at most 64 KiB of UTF-8, checked before any parsing. */
     static final int MAX_BODY_BYTES = 64 * 1024;
     /** A request nests two levels deep; the limit only has to stop hostile nesting early. */
     static final int MAX_NESTING_DEPTH = 32;

@@ -1,8 +1,8 @@
 package dev.eksaccessupdater.request;
 
 /**
- * A field of a request object breaks a rule of SPEC section 2. Internal to parsing: {@link RequestParser} turns it
- * into an {@link InvalidMessageException} carrying what could be read of the message.
+ * A field of a request object breaks a rule of docs/contract.md section 2. Internal to parsing: {@link RequestParser}
+ * turns it into an {@link InvalidMessageException} carrying what could be read of the message.
  */
 final class RuleViolation extends RuntimeException {
 

@@ -1,5 +1,6 @@
 package dev.eksaccessupdater.schedule;
 
+import dev.eksaccessupdater.failure.FailureMessages;
 import dev.eksaccessupdater.failure.RetryableException;
 import dev.eksaccessupdater.time.CallBudget;
 import java.nio.charset.StandardCharsets;
@@ -37,9 +38,8 @@ public final class EventBridgeExpirySchedules implements ExpirySchedules {
 
     static final String CREATE = "Scheduler CreateSchedule";
     static final String GET = "Scheduler GetSchedule";
-    /** The {@code at()} expression is read in this zone; SPEC section 8 writes it in UTC. */
+    /** The {@code at()} expression is read in this zone; docs/contract.md section 8 writes it in UTC. */
     static final String TIMEZONE = "UTC";
-    private static final int MAX_MESSAGE_LENGTH = 400;
 
     private final Supplier<SchedulerClient> scheduler;
     private final String groupName;
@@ -101,14 +101,15 @@ public final class EventBridgeExpirySchedules implements ExpirySchedules {
             scheduler.get().createSchedule(request);
             return;
         } catch (ConflictException nameTaken) {
-            // An earlier attempt of this grant may have created it (perhaps at another time: SPEC section 8).
+            // An earlier attempt of this grant may have created it (perhaps at another time: docs/contract.md
+            // section 8).
         } catch (SdkException e) {
             throw failure(CREATE, schedule, e);
         }
         verifyExisting(schedule, budget);
     }
 
-    /** The request without per-call settings: exactly what SPEC section 8 asks for. */
+    /** The request without per-call settings: exactly what docs/contract.md section 8 asks for. */
     CreateScheduleRequest request(ExpirySchedule schedule) {
         Target.Builder target = Target.builder()
                 .arn(queueArn)
@@ -194,9 +195,9 @@ public final class EventBridgeExpirySchedules implements ExpirySchedules {
         return new RetryableException(call + " failed for the schedule " + schedule.name() + ": " + description, e);
     }
 
+    /** The error message without the expiry message in it: a message body is never logged. */
     private static String oneLine(String text, ExpirySchedule schedule) {
-        String line = text.replace(schedule.input(), "<the expiry message>").replaceAll("\\s+", " ").strip();
-        return line.length() <= MAX_MESSAGE_LENGTH ? line : line.substring(0, MAX_MESSAGE_LENGTH - 3) + "...";
+        return FailureMessages.oneLine(text.replace(schedule.input(), "<the expiry message>"));
     }
 
     /** A value made once, by the first caller that needs it; a failure leaves it to be made by the next one. */

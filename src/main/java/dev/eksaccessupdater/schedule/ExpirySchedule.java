@@ -4,7 +4,7 @@ import java.util.Objects;
 
 /**
  * One one-time EventBridge Scheduler schedule that sends a time-bound grant's expiry message to the request queue
- * (SPEC section 8).
+ * (docs/contract.md section 8).
  *
  * @param name the schedule's name, unique in the schedule group ({@code eau-} and 40 hex characters)
  * @param expression when it fires, in UTC: {@code at(2026-12-04T18:00:00)}

@@ -168,7 +168,7 @@ class DynamoDbClaimsTest {
         store.complete(store.record(hold(OTHER), RECORD, at(NOW, UNTIL)), at(NOW, UNTIL));
 
         assertThat(store.claim(token, OTHER_HASH, ME, at(UNTIL.plusSeconds(1), UNTIL.plusSeconds(300))))
-                .isEqualTo(new ClaimResult.Completed(token, HASH));
+                .isEqualTo(new ClaimResult.Completed(HASH));
     }
 
     @Test
@@ -177,7 +177,7 @@ class DynamoDbClaimsTest {
         Instant expiry = NOW.plus(TTL);
 
         assertThat(store.claim(token, HASH, ME, at(expiry, expiry.plusSeconds(300))))
-                .isEqualTo(new ClaimResult.Completed(token, HASH));
+                .isEqualTo(new ClaimResult.Completed(HASH));
     }
 
     @Test

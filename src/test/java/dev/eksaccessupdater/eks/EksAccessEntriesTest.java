@@ -1,5 +1,6 @@
 package dev.eksaccessupdater.eks;
 
+import dev.eksaccessupdater.failure.FailureMessages;
 import dev.eksaccessupdater.testing.TestBudgets;
 import dev.eksaccessupdater.time.CallBudget;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -13,7 +14,7 @@ import dev.eksaccessupdater.standin.EksStandIn;
 import dev.eksaccessupdater.standin.EksStandIn.Cluster;
 import dev.eksaccessupdater.standin.EksStandIn.RecordedRequest;
 import dev.eksaccessupdater.standin.StandInClients;
-import dev.eksaccessupdater.standin.SteppingClock;
+import dev.eksaccessupdater.testing.SteppingClock;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -75,7 +76,7 @@ class EksAccessEntriesTest {
     }
 
     @Test
-    void describe_whenCalled_sendsPrincipalArnAsOnePercentEncodedSegment() {
+    void describe_sendsPrincipalArnAsOnePercentEncodedSegment() {
         accessEntries.describe(CLUSTER, ROLE, TestBudgets.aMinute());
 
         RecordedRequest request = eks.requests().get(0);
@@ -217,7 +218,7 @@ class EksAccessEntriesTest {
         RejectionException rejection = catchThrowableOfType(RejectionException.class, () -> accessEntries.update(
                 new AccessEntryUpdate(CLUSTER, ROLE, List.of(), null, TOKEN), TestBudgets.aMinute()));
 
-        assertThat(rejection.getMessage()).hasSizeLessThan(EksAccessEntries.MAX_MESSAGE_LENGTH + 100).endsWith("...");
+        assertThat(rejection.getMessage()).hasSizeLessThan(FailureMessages.MAX_LENGTH + 100).endsWith("...");
     }
 
     @Test

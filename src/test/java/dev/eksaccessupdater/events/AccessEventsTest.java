@@ -210,14 +210,14 @@ class AccessEventsTest {
     }
 
     @Test
-    void accessEntryJson_always_startsWithTheEntryIdentity() {
+    void accessEntryJson_startsWithTheEntryIdentity() {
         String json = AccessEvents.accessEntryJson(AFTER);
 
         assertThat(json).startsWith("{\"clusterName\":\"dev-cluster\",\"principalArn\":");
     }
 
     @Test
-    void accessEntryJson_whenWritten_isTheAccessEntryObjectOfTheUpdatedDetail() throws IOException {
+    void accessEntryJson_isTheAccessEntryObjectOfTheUpdatedDetail() throws IOException {
         Map<String, Object> detail = JSON.std.mapFrom(detailJson(AccessEvents.updated(TOKEN, AFTER, BEFORE, Map.of())));
 
         assertThat(JSON.std.mapFrom(AccessEvents.accessEntryJson(AFTER))).isEqualTo(detail.get("accessEntry"));

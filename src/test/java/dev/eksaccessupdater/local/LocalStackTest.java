@@ -104,7 +104,7 @@ class LocalStackTest {
     }
 
     @Test
-    void functionSettings_always_addTheSettingsOfTimeBoundGrantsToThePolicy() {
+    void functionSettings_addTheSettingsOfTimeBoundGrantsToThePolicy() {
         Map<String, String> settings = LocalStack.functionSettings("arn:aws:sqs:us-east-1:123456789012:requests");
 
         assertThat(settings).containsAllEntriesOf(LocalStack.FUNCTION_SETTINGS)

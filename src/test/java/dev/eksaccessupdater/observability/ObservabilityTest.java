@@ -1,20 +1,20 @@
 package dev.eksaccessupdater.observability;
 
-import dev.eksaccessupdater.testing.TestBudgets;
-import dev.eksaccessupdater.time.CallBudget;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.amazonaws.services.lambda.runtime.logging.LogLevel;
-import dev.eksaccessupdater.ConfigurationException;
 import dev.eksaccessupdater.eks.AccessEntries;
 import dev.eksaccessupdater.eks.AccessEntry;
 import dev.eksaccessupdater.eks.AccessEntryUpdate;
 import dev.eksaccessupdater.events.AccessEvent;
+import dev.eksaccessupdater.failure.ConfigurationException;
 import dev.eksaccessupdater.failure.RetryableException;
 import dev.eksaccessupdater.processing.BatchResult;
 import dev.eksaccessupdater.processing.MessageResult;
 import dev.eksaccessupdater.processing.OutcomeLog;
+import dev.eksaccessupdater.testing.TestBudgets;
+import dev.eksaccessupdater.time.CallBudget;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -68,14 +68,16 @@ class ObservabilityTest {
     }
 
     @Test
-    void both_always_callsTheFirstThenTheSecond() {
+    void both_callsTheFirstThenTheSecond() {
         List<String> calls = new ArrayList<>();
         OutcomeLog log = Observability.both(recorder("first", calls), recorder("second", calls));
 
         log.message(null);
         log.batch(null);
+        log.defect(null, null);
 
-        assertThat(calls).containsExactly("first message", "second message", "first batch", "second batch");
+        assertThat(calls).containsExactly("first message", "second message", "first batch", "second batch",
+                "first defect", "second defect");
     }
 
     @Test
@@ -159,6 +161,11 @@ class ObservabilityTest {
             @Override
             public void batch(BatchResult result) {
                 calls.add(name + " batch");
+            }
+
+            @Override
+            public void defect(MessageResult result, RuntimeException defect) {
+                calls.add(name + " defect");
             }
         };
     }

@@ -48,7 +48,7 @@ class OutcomeOutputTest {
     }
 
     @Test
-    void messageLines_always_areOneJsonObjectPerMessageWithTheRunbookFields() {
+    void messageLines_areOneJsonObjectPerMessageWithTheRunbookFields() {
         assertThat(lines("message")).hasSize(6);
         Map<String, Map<String, Object>> byId = messageLinesById();
         assertThat(byId).containsOnlyKeys("m-applied", "m-duplicate", "m-invalid", "m-denied", "m-not-found",
@@ -86,7 +86,7 @@ class OutcomeOutputTest {
     }
 
     @Test
-    void output_always_holdsNoBodyNoMetadataAndNoForgedLine() {
+    void output_holdsNoBodyNoMetadataAndNoForgedLine() {
         for (Line line : pipeline.lines) {
             assertThat(line.json()).doesNotContain("\n", "\r")
                     .doesNotContain(ObservedPipeline.SECRET_APPROVER, ObservedPipeline.SECRET_TICKET)
@@ -99,7 +99,7 @@ class OutcomeOutputTest {
     }
 
     @Test
-    void batchLine_always_countsEveryOutcomeOnce() {
+    void batchLine_countsEveryOutcomeOnce() {
         assertThat(lines("batch")).singleElement().satisfies(line -> {
             assertThat(line.fields()).containsEntry("size", 6).containsKey("durationMs")
                     .containsEntry("outcomes", Map.of("APPLIED", 1, "DUPLICATE", 1, "REJECTED", 3, "RETRY", 1));
@@ -110,7 +110,7 @@ class OutcomeOutputTest {
     }
 
     @Test
-    void metrics_always_areValidEmbeddedMetricFormatNeverFilteredByLevel() {
+    void metrics_areValidEmbeddedMetricFormatNeverFilteredByLevel() {
         List<Line> documents = pipeline.lines.stream()
                 .filter(line -> EmbeddedMetricFormat.isDocument(line.fields())).toList();
 

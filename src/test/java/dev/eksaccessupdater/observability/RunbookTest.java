@@ -103,7 +103,7 @@ class RunbookTest {
     }
 
     @Test
-    void runbook_always_showsTheRedriveCommandForTheDeadLetterQueue() {
+    void runbook_showsTheRedriveCommandForTheDeadLetterQueue() {
         assertThat(RUNBOOK).contains("aws sqs start-message-move-task --source-arn <DeadLetterQueueArn>");
         for (String alarm : List.of("DeadLetterQueueAlarm", "RequestQueueAgeAlarm", "RejectionRateAlarm",
                 "FunctionErrorsAlarm", "FunctionThrottlesAlarm")) {

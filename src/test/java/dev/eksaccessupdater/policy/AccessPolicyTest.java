@@ -8,6 +8,7 @@ import dev.eksaccessupdater.failure.ReasonCode;
 import dev.eksaccessupdater.failure.RejectionException;
 import dev.eksaccessupdater.request.AccessChangeRequest;
 import dev.eksaccessupdater.request.GroupChange;
+import dev.eksaccessupdater.request.PrincipalArn;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

@@ -7,14 +7,17 @@ import static dev.eksaccessupdater.processing.ProcessingFixture.fifo;
 import static dev.eksaccessupdater.processing.ProcessingFixture.message;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.jr.ob.JSON;
 import dev.eksaccessupdater.failure.RetryableException;
 import dev.eksaccessupdater.observability.JsonOutcomeLog;
 import dev.eksaccessupdater.request.RequestParser;
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.junit.jupiter.api.Test;
@@ -148,7 +151,40 @@ class BatchProcessorTest {
     }
 
     @Test
-    void process_always_logsOneLinePerMessageAndOnePerBatch() {
+    void process_whenAPortHasADefect_logsItsStackTraceOnceAsOneJsonLine() throws IOException {
+        try (ProcessingFixture fixture = new ProcessingFixture(2)) {
+            MessageProcessor defective = fixture.messageProcessor(fixture.policy, (event, budget) -> {
+                throw new IllegalStateException("defect", new ArithmeticException("its cause"));
+            });
+            List<String> lines = new ArrayList<>();
+            ExecutorService pool = Executors.newFixedThreadPool(2);
+            try {
+                new BatchProcessor(defective, pool, new JsonOutcomeLog(lines::add), Clock.systemUTC())
+                        .process(List.of(message("m1", add(DEVELOPERS, "secret-group", "t1"))), fixture.invocation());
+            } finally {
+                pool.shutdownNow();
+            }
+
+            List<Map<String, Object>> parsed = new ArrayList<>();
+            for (String line : lines) {
+                assertThat(line).doesNotContain("\n").doesNotContain("secret-group");
+                parsed.add(JSON.std.mapFrom(line));
+            }
+            assertThat(parsed).extracting(line -> line.get("event")).containsExactly("defect", "message", "batch");
+            Map<String, Object> defect = parsed.get(0);
+            assertThat(defect).containsEntry("level", "ERROR").containsEntry("messageId", "m1")
+                    .containsEntry("clientRequestToken", "t1")
+                    .containsEntry("exception", IllegalStateException.class.getName());
+            assertThat((String) defect.get("stackTrace"))
+                    .startsWith("java.lang.IllegalStateException: defect")
+                    .contains("\tat dev.eksaccessupdater.processing.BatchProcessorTest")
+                    .contains("Caused by: java.lang.ArithmeticException: its cause");
+            assertThat(parsed.get(1)).containsEntry("outcome", "RETRY");
+        }
+    }
+
+    @Test
+    void process_logsOneLinePerMessageAndOnePerBatch() {
         try (ProcessingFixture fixture = new ProcessingFixture(2)) {
             fixture.batchProcessor.process(List.of(message("m1", add(DEVELOPERS, "x", "t1")), message("m2", "{broken")),
                     fixture.invocation());

@@ -14,7 +14,7 @@ import dev.eksaccessupdater.eks.AccessEntryUpdate;
 import dev.eksaccessupdater.events.AccessEvent;
 import dev.eksaccessupdater.observability.JsonOutcomeLog;
 import dev.eksaccessupdater.request.RequestParser;
-import dev.eksaccessupdater.standin.SteppingClock;
+import dev.eksaccessupdater.testing.SteppingClock;
 import dev.eksaccessupdater.time.CallBudget;
 import java.time.Clock;
 import java.time.Duration;

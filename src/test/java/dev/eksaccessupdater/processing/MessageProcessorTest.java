@@ -81,7 +81,7 @@ class MessageProcessorTest {
     }
 
     @Test
-    void process_always_sendsEksTheTokenDerivedFromTheRequest() {
+    void process_sendsEksTheTokenDerivedFromTheRequest() {
         String body = request("\"kubernetesGroups\":[\"a\"],\"username\":\"u\",\"clientRequestToken\":\"t-1\"");
         fixture.process(message("m1", body));
         String hash = fixture.store.item("t-1").requestHash();

@@ -2,13 +2,13 @@ package dev.eksaccessupdater.processing;
 
 import dev.eksaccessupdater.events.EventPublisher;
 import dev.eksaccessupdater.policy.AccessPolicy;
-import dev.eksaccessupdater.policy.PrincipalArn;
+import dev.eksaccessupdater.request.PrincipalArn;
 import dev.eksaccessupdater.request.RequestParser;
-import dev.eksaccessupdater.standin.SteppingClock;
 import dev.eksaccessupdater.testing.InMemoryAccessEntries;
 import dev.eksaccessupdater.testing.InMemoryEventPublisher;
 import dev.eksaccessupdater.testing.InMemoryExpirySchedules;
 import dev.eksaccessupdater.testing.InMemoryStateTable;
+import dev.eksaccessupdater.testing.SteppingClock;
 import dev.eksaccessupdater.time.CallBudget;
 import java.time.Clock;
 import java.time.Instant;

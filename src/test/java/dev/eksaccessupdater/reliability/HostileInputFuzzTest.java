@@ -35,7 +35,7 @@ class HostileInputFuzzTest {
     private static final Map<String, String> SETTINGS = Map.of(
             "ALLOWED_KUBERNETES_GROUPS", "team-*,viewers", "PROTECTED_PRINCIPAL_ARNS", PROTECTED,
             "MAX_CONCURRENCY", "4");
-    /** SPEC section 2 for a principal EKS gets: an IAM user or role of an allowed partition. */
+    /** docs/contract.md section 2 for a principal EKS gets: an IAM user or role of an allowed partition. */
     private static final Pattern PRINCIPAL = Pattern.compile(
             "arn:(aws|aws-cn|aws-us-gov):iam::[0-9]{12}:(user|role)/.+");
     private static final List<String> RULE_WORDS = List.of("clusterName", "principalArn", "kubernetesGroups",

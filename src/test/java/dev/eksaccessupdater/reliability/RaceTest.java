@@ -69,7 +69,7 @@ class RaceTest {
                     batchOne.add(Messages.record("one-" + token, body, null, 1));
                     batchTwo.add(Messages.record("two-" + token, body, null, 1));
                 }
-                // A duplicate inside one batch too: SPEC section 3 says it is applied once.
+                // A duplicate inside one batch too: docs/contract.md section 3 says it is applied once.
                 batchOne.add(Messages.record("one-again-" + round, batchOne.get(0).getBody(), null, 1));
                 Collections.reverse(batchTwo);
 

@@ -95,7 +95,7 @@ class CanonicalFormTest {
     }
 
     @Test
-    void hash_always_is64LowerCaseHexDigits() {
+    void hash_is64LowerCaseHexDigits() {
         assertThat(hash(BASE.json())).matches("[0-9a-f]{64}");
     }
 

@@ -10,8 +10,8 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 /**
- * Request bodies, valid and invalid, one per rule of SPEC section 2: shared by the parser's tests and the JSON
- * Schema's, so that the two are held to the same examples.
+ * Request bodies, valid and invalid, one per rule of docs/contract.md section 2: shared by the parser's tests and the
+ * JSON Schema's, so that the two are held to the same examples.
  */
 final class RequestExamples {
 

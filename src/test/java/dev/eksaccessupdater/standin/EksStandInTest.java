@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.jr.ob.JSON;
 import dev.eksaccessupdater.eks.AccessEntry;
+import dev.eksaccessupdater.testing.SteppingClock;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -91,7 +92,7 @@ class EksStandInTest {
     }
 
     @Test
-    void update_whenApplied_movesModifiedAtButNotCreatedAt() {
+    void update_movesModifiedAtButNotCreatedAt() {
         clock.advance(Duration.ofSeconds(90));
 
         AccessEntry before = eks.entry(CLUSTER, USER);
@@ -259,7 +260,7 @@ class EksStandInTest {
     @ParameterizedTest
     @CsvSource({"ResourceNotFoundException, 404", "InvalidRequestException, 400", "ThrottlingException, 429",
             "ServerException, 500"})
-    void failNext_whenAnswered_usesTheRestJsonErrorWireFormat(String errorType, int status)
+    void failNext_usesTheRestJsonErrorWireFormat(String errorType, int status)
             throws IOException, InterruptedException {
         eks.failNext(ROLE, 1, errorType, status);
 
@@ -272,7 +273,7 @@ class EksStandInTest {
     }
 
     @Test
-    void describe_whenAnswered_sendsTimestampsAsEpochSecondNumbers() throws IOException, InterruptedException {
+    void describe_sendsTimestampsAsEpochSecondNumbers() throws IOException, InterruptedException {
         clock.set(Instant.parse("2026-03-01T10:00:00.250Z"));
         eks.putEntry(CLUSTER, "arn:aws:iam::111122223333:role/late");
 
@@ -285,7 +286,7 @@ class EksStandInTest {
     }
 
     @Test
-    void requests_whenCalled_recordTheDecodedPrincipalAndTheBody() {
+    void requests_recordTheDecodedPrincipalAndTheBody() {
         client.updateAccessEntry(request -> request.clusterName(CLUSTER).principalArn(ROLE)
                 .kubernetesGroups("ops").clientRequestToken(TOKEN));
 

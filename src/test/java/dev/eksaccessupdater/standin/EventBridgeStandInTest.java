@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.jr.ob.JSON;
 import dev.eksaccessupdater.standin.EventBridgeStandIn.PublishedEvent;
+import dev.eksaccessupdater.testing.SteppingClock;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

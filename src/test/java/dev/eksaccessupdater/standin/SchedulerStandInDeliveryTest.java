@@ -6,6 +6,7 @@ import dev.eksaccessupdater.local.LocalQueues;
 import dev.eksaccessupdater.local.LocalQueues.Queue;
 import dev.eksaccessupdater.local.LocalQueues.QueueSettings;
 import dev.eksaccessupdater.standin.SchedulerStandIn.Delivery;
+import dev.eksaccessupdater.testing.SteppingClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import com.fasterxml.jackson.jr.ob.JSON;
 import dev.eksaccessupdater.standin.SchedulerStandIn.RecordedRequest;
 import dev.eksaccessupdater.standin.SchedulerStandIn.Schedule;
+import dev.eksaccessupdater.testing.SteppingClock;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -100,7 +100,7 @@ class EventsFolderTest {
     }
 
     @Test
-    void fifoBatch_whenLoaded_holdsSeveralMessagesOfTwoGroupsWithContentBasedDeduplicationIds() {
+    void fifoBatch_holdsSeveralMessagesOfTwoGroupsWithContentBasedDeduplicationIds() {
         SQSEvent event = EventLoader.loadSQSEvent(EVENTS.resolve("sqs-fifo-batch.json").toString());
 
         assertThat(event.getRecords()).allMatch(message -> message.getEventSourceArn().endsWith(".fifo"));
@@ -111,7 +111,7 @@ class EventsFolderTest {
     }
 
     @Test
-    void standardBatch_whenRead_coversEachKindOfValidRequest() {
+    void standardBatch_coversEachKindOfValidRequest() {
         List<Map<String, Object>> requests = bodies("sqs-standard-batch.json").stream().map(EventsFolderTest::json)
                 .toList();
 
@@ -125,7 +125,7 @@ class EventsFolderTest {
     }
 
     @Test
-    void snsWrappedEvent_whenRead_carriesTheRequestInsideANotificationEnvelope() {
+    void snsWrappedEvent_carriesTheRequestInsideANotificationEnvelope() {
         List<String> bodies = bodies("sqs-sns-wrapped.json");
         Map<String, Object> envelope = json(bodies.get(0));
 
@@ -137,7 +137,7 @@ class EventsFolderTest {
     }
 
     @Test
-    void invalidBatch_whenRead_holdsEachKindOfInvalidMessageAndOneValid() {
+    void invalidBatch_holdsEachKindOfInvalidMessageAndOneValid() {
         List<String> bodies = bodies("sqs-invalid-batch.json");
 
         assertThat(bodies).anyMatch(body -> !isJson(body));

@@ -76,12 +76,12 @@ class ObservabilityTemplateTest {
     }
 
     @Test
-    void alarms_whenDeployed_areExactlyThoseOfTheRunbook() {
+    void alarms_areExactlyThoseOfTheRunbook() {
         assertThat(deployed().resourcesOfType("AWS::CloudWatch::Alarm")).containsExactlyInAnyOrderElementsOf(ALARMS);
     }
 
     @Test
-    void requestQueueAgeAlarm_whenDeployed_watchesTheOldestRequestAgainstTheParameter() {
+    void requestQueueAgeAlarm_watchesTheOldestRequestAgainstTheParameter() {
         assertThat(deployed().properties("RequestQueueAgeAlarm")).containsEntry("Namespace", "AWS/SQS")
                 .containsEntry("MetricName", "ApproximateAgeOfOldestMessage").containsEntry("Statistic", "Maximum")
                 .containsEntry("Dimensions", List.of(Map.of("Name", "QueueName",
@@ -91,7 +91,7 @@ class ObservabilityTemplateTest {
     }
 
     @Test
-    void expiryDroppedAlarm_whenDeployed_watchesExpiriesSchedulerGaveUpOnInTheStacksGroup() {
+    void expiryDroppedAlarm_watchesExpiriesSchedulerGaveUpOnInTheStacksGroup() {
         assertThat(deployed().properties("ExpiryDroppedAlarm")).containsEntry("Namespace", "AWS/Scheduler")
                 .containsEntry("MetricName", "InvocationDroppedCount").containsEntry("Statistic", "Sum")
                 .containsEntry("Dimensions", List.of(Map.of("Name", "ScheduleGroup",
@@ -100,7 +100,7 @@ class ObservabilityTemplateTest {
     }
 
     @Test
-    void functionAlarms_whenDeployed_watchErrorsAndThrottlesOfTheFunction() {
+    void functionAlarms_watchErrorsAndThrottlesOfTheFunction() {
         for (String alarm : List.of("FunctionErrorsAlarm", "FunctionThrottlesAlarm")) {
             assertThat(deployed().properties(alarm)).as(alarm).containsEntry("Namespace", "AWS/Lambda")
                     .containsEntry("Dimensions", List.of(Map.of("Name", "FunctionName",
@@ -113,7 +113,7 @@ class ObservabilityTemplateTest {
     }
 
     @Test
-    void rejectionRateAlarm_whenDeployed_dividesRejectedByAllOutcomesTheFunctionPrints() {
+    void rejectionRateAlarm_dividesRejectedByAllOutcomesTheFunctionPrints() {
         Map<String, Object> alarm = deployed().properties("RejectionRateAlarm");
         Map<String, Map<String, Object>> queries = new LinkedHashMap<>();
         asList(alarm.get("Metrics")).forEach(query -> queries.put((String) asMap(query).get("Id"), asMap(query)));
@@ -137,7 +137,7 @@ class ObservabilityTemplateTest {
     }
 
     @Test
-    void dashboard_whenRendered_showsEveryMetricTheFunctionPrintsAndNoOther() throws IOException {
+    void dashboard_showsEveryMetricTheFunctionPrintsAndNoOther() throws IOException {
         String body = render(deployed().properties("OperationsDashboard").get("DashboardBody"),
                 Map.of("MetricsNamespace", NAMESPACE));
         Map<String, Object> dashboard = JSON.std.mapFrom(body);
@@ -173,7 +173,7 @@ class ObservabilityTemplateTest {
     }
 
     @Test
-    void function_whenDeployed_tracesAndNamesItsMetricsNamespace() {
+    void function_tracesAndNamesItsMetricsNamespace() {
         assertThat(deployed().properties(FUNCTION).get("Tracing")).isEqualTo(Map.of("Ref", "Tracing"));
         assertThat(defaultOf("Tracing")).isEqualTo("Active");
         assertThat(environment(deployed())).containsEntry("METRICS_NAMESPACE", Map.of("Ref", "MetricsNamespace"));
@@ -181,7 +181,7 @@ class ObservabilityTemplateTest {
     }
 
     @Test
-    void schemaRegistry_whenDeployed_holdsBothEventTypesAsDraft4() {
+    void schemaRegistry_holdsBothEventTypesAsDraft4() {
         CloudFormationTemplate template = deployed();
         assertThat(template.resourcesOfType("AWS::EventSchemas::Registry")).containsExactly("EventSchemaRegistry");
         assertThat(template.resourcesOfType("AWS::EventSchemas::Schema"))

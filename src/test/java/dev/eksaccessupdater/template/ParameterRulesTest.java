@@ -7,7 +7,7 @@ import static dev.eksaccessupdater.template.TemplateTest.TEMPLATE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.eksaccessupdater.Configuration;
-import dev.eksaccessupdater.ConfigurationException;
+import dev.eksaccessupdater.failure.ConfigurationException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;

@@ -39,8 +39,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Issue 11 and SPEC section 7: the template closes every way around the function, and IAM enforces what it can. The
- * policies are rendered for a made-up account ({@link Deployment}) and evaluated ({@link IamPolicyEvaluator});
+ * Issue 11 and docs/contract.md section 7: the template closes every way around the function, and IAM enforces what it
+ * can. The policies are rendered for a made-up account ({@link Deployment}) and evaluated ({@link IamPolicyEvaluator});
  * docs/security.md's threat table names these tests.
  */
 class SecurityTemplateTest {
@@ -412,7 +412,7 @@ class SecurityTemplateTest {
 
     @ParameterizedTest
     @MethodSource("scenarios")
-    void resources_whenDeployed_dependOnEachOtherWithoutACycle(Map<String, String> parameters) {
+    void resources_whenAnyParametersAreGiven_dependOnEachOtherWithoutACycle(Map<String, String> parameters) {
         CloudFormationTemplate template = TEMPLATE.deployedWith(parameters);
         Map<String, Set<String>> dependencies = new HashMap<>();
         template.resources().forEach((id, resource) -> dependencies.put(id, references(resource,
@@ -473,7 +473,7 @@ class SecurityTemplateTest {
     }
 
     @Test
-    void scheduleGroup_whenDeployed_isNamedToTheFunctionAndOutput() {
+    void scheduleGroup_isNamedToTheFunctionAndOutput() {
         assertThat(TEMPLATE.resource("ExpiryScheduleGroup").get("Type")).isEqualTo("AWS::Scheduler::ScheduleGroup");
         assertThat(asMap(TEMPLATE.outputs().get("ScheduleGroupName")).get("Value"))
                 .isEqualTo(Map.of("Ref", "ExpiryScheduleGroup"));

@@ -30,7 +30,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** template.yaml against SPEC section 7: everything resolves, and every promised resource and permission is there. */
+/**
+ * template.yaml against docs/contract.md section 7: everything resolves, and every promised resource and permission is
+ * there.
+ */
 class TemplateTest {
 
     static final CloudFormationTemplate TEMPLATE = CloudFormationTemplate.load(Path.of("template.yaml"));
@@ -39,7 +42,7 @@ class TemplateTest {
     static final String ROLE = "AccessChangeFunctionRole";
     static final String SCHEDULER_ROLE = "ExpirySchedulerRole";
     static final String HANDLER_CLASS = "dev.eksaccessupdater.AccessChangeFunction";
-    /** Every variable the code reads (SPEC section 6). */
+    /** Every variable the code reads (docs/contract.md section 6). */
     static final List<String> ENVIRONMENT_VARIABLES = List.of("IDEMPOTENCY_TABLE_NAME", "EVENT_BUS_NAME",
             "ALLOWED_CLUSTER_NAMES", "EVENT_SOURCE", "IDEMPOTENCY_TTL_SECONDS", "ALLOWED_KUBERNETES_GROUPS",
             "PROTECTED_PRINCIPAL_ARNS", "MAX_CONCURRENCY", "METRICS_NAMESPACE", "TIME_BOUND_GROUPS",
@@ -81,7 +84,7 @@ class TemplateTest {
     // --- the template as a whole ----------------------------------------------------------------
 
     @Test
-    void transform_whenParsed_isSamAloneWithoutLanguageExtensions() {
+    void transform_isSamAloneWithoutLanguageExtensions() {
         assertThat(TEMPLATE.root().get("AWSTemplateFormatVersion")).isEqualTo("2010-09-09");
         assertThat(TEMPLATE.root().get("Transform")).isEqualTo("AWS::Serverless-2016-10-31");
         assertThat(strings(TEMPLATE.root())).noneMatch(text -> text.startsWith(CloudFormationTemplate.FOR_EACH_PREFIX));
@@ -103,14 +106,14 @@ class TemplateTest {
     }
 
     @Test
-    void noValue_whenUsed_isOnlyEverABranchOfFnIf() {
+    void noValue_isOnlyEverABranchOfFnIf() {
         List<String> misplaced = new ArrayList<>();
         findMisplacedNoValue(TEMPLATE.root(), false, "", misplaced);
         assertThat(misplaced).isEmpty();
     }
 
     @Test
-    void parameters_whenDeclared_areDescribedUsedAndGrouped() {
+    void parameters_areDescribedUsedAndGrouped() {
         Set<String> referenced = new HashSet<>();
         collectNames(TEMPLATE.root(), referenced);
         Map<String, Object> interfaceMetadata = asMap(asMap(TEMPLATE.section("Metadata"))
@@ -131,14 +134,14 @@ class TemplateTest {
     }
 
     @Test
-    void conditions_whenDeclared_areAllUsed() {
+    void conditions_areAllUsed() {
         Set<String> used = new HashSet<>();
         collectConditionUses(TEMPLATE.root(), used);
         assertThat(used).containsExactlyInAnyOrderElementsOf(TEMPLATE.conditions().keySet());
     }
 
     @Test
-    void rules_whenDeclared_guardFifoBatchSizeAndLargeBatches() {
+    void rules_guardFifoBatchSizeAndLargeBatches() {
         Map<String, Object> rules = TEMPLATE.section("Rules");
 
         // "*" mixed with cluster names is refused by AllowedClusterNames' pattern (ParameterRulesTest).
@@ -150,7 +153,7 @@ class TemplateTest {
     // --- the function ----------------------------------------------------------------------------
 
     @Test
-    void handler_whenLoaded_isARequestHandlerOfSqsEventsReturningBatchResponses() throws Exception {
+    void handler_isARequestHandlerOfSqsEventsReturningBatchResponses() throws Exception {
         String handler = (String) TEMPLATE.properties(FUNCTION).get("Handler");
         assertThat(handler).isEqualTo(HANDLER_CLASS + "::handleRequest");
 
@@ -163,7 +166,7 @@ class TemplateTest {
     }
 
     @Test
-    void function_whenDeployed_runsJava25ByDefaultWithJsonLoggingSnapStartAndAnAlias() {
+    void function_runsJava25ByDefaultWithJsonLoggingSnapStartAndAnAlias() {
         Map<String, Object> function = deployed().properties(FUNCTION);
 
         assertThat(deployed().resource(FUNCTION).get("Type")).isEqualTo("AWS::Serverless::Function");
@@ -188,7 +191,7 @@ class TemplateTest {
     }
 
     @Test
-    void environment_whenDeployed_setsExactlyTheVariablesTheCodeReads() {
+    void environment_setsExactlyTheVariablesTheCodeReads() {
         Map<String, Object> variables = environment(deployed());
 
         assertThat(variables).containsOnlyKeys(ENVIRONMENT_VARIABLES);
@@ -242,7 +245,7 @@ class TemplateTest {
     }
 
     @Test
-    void logGroup_whenDeployed_keepsLogsForTheRetentionParameter() {
+    void logGroup_keepsLogsForTheRetentionParameter() {
         assertThat(deployed().properties("FunctionLogGroup"))
                 .isEqualTo(Map.of("RetentionInDays", Map.of("Ref", "LogRetentionDays")));
         assertThat(defaultOf("LogRetentionDays")).isEqualTo(30);
@@ -271,7 +274,7 @@ class TemplateTest {
     void queues_whenFifoIsChosen_areBothFifoAndTheEventSourceHasNoBatchingWindow() {
         CloudFormationTemplate fifo = deployed("QueueType", "Fifo");
 
-        // EventBridge Scheduler sets only the group id of the expiries it sends (SPEC section 8).
+        // EventBridge Scheduler sets only the group id of the expiries it sends (docs/contract.md section 8).
         assertThat(fifo.properties("RequestQueue")).containsEntry("FifoQueue", true)
                 .containsEntry("ContentBasedDeduplication", true);
         assertThat(fifo.properties("DeadLetterQueue")).containsEntry("FifoQueue", true);
@@ -281,7 +284,7 @@ class TemplateTest {
     }
 
     @Test
-    void deadLetterQueue_whenDeployed_isEncryptedAndKeepsMessagesLongerThanTheSource() {
+    void deadLetterQueue_isEncryptedAndKeepsMessagesLongerThanTheSource() {
         Map<String, Object> deadLetterQueue = deployed().properties("DeadLetterQueue");
 
         assertThat(deadLetterQueue).doesNotContainKeys("FifoQueue", "RedrivePolicy");
@@ -291,7 +294,7 @@ class TemplateTest {
     }
 
     @Test
-    void eventSource_whenDeployed_reportsBatchItemFailuresWithParameterisedBatchingAndConcurrency() {
+    void eventSource_reportsBatchItemFailuresWithParameterisedBatchingAndConcurrency() {
         Map<String, Object> event = sqsEvent(deployed());
 
         assertThat(event.get("Queue")).isEqualTo(Map.of("Fn::GetAtt", List.of("RequestQueue", "Arn")));
@@ -309,7 +312,7 @@ class TemplateTest {
     // --- table and bus ------------------------------------------------------------------------------
 
     @Test
-    void table_whenDeployed_isOnDemandKeyedByTokenWithTtlEncryptionAndRecovery() {
+    void table_isOnDemandKeyedByTokenWithTtlEncryptionAndRecovery() {
         Map<String, Object> table = deployed().properties("IdempotencyTable");
 
         assertThat(table.get("BillingMode")).isEqualTo("PAY_PER_REQUEST");
@@ -325,7 +328,7 @@ class TemplateTest {
     }
 
     @Test
-    void eventBus_whenDeployed_letsOnlyThisAccountPublishAndOnlyTheFunctionUseItsSource() {
+    void eventBus_letsOnlyThisAccountPublishAndOnlyTheFunctionUseItsSource() {
         CloudFormationTemplate template = deployed();
         Map<String, Object> bus = template.properties("AccessEventBus");
         Map<String, Map<String, Object>> statements = bySid(asList(asMap(bus.get("Policy")).get("Statement")));
@@ -393,7 +396,7 @@ class TemplateTest {
     // --- least privilege ----------------------------------------------------------------------------
 
     @Test
-    void role_whenDeployed_grantsExactlyTheActionsTheFunctionUsesOnItsOwnResources() {
+    void role_grantsExactlyTheActionsTheFunctionUsesOnItsOwnResources() {
         Map<String, Map<String, Object>> statements = roleStatements(deployed());
 
         assertThat(statements).containsOnlyKeys("WriteOwnLogGroup", "PollRequestQueue", "ClaimAndCompleteTokens",
@@ -445,7 +448,7 @@ class TemplateTest {
 
     @ParameterizedTest
     @MethodSource("scenarios")
-    void policies_whenDeployed_grantNothingOnResourceStarOrToPrincipalStarExceptXRay(Map<String, String> parameters) {
+    void policies_whenAnyParametersAreGiven_grantNothingOnResourceStarOrToPrincipalStarExceptXRay(Map<String, String> parameters) {
         List<Map<String, Object>> statements = policyStatements(TEMPLATE.deployedWith(parameters));
 
         assertThat(statements).isNotEmpty();
@@ -465,7 +468,7 @@ class TemplateTest {
     }
 
     @Test
-    void queuePolicy_whenDeployed_holdsTheSendersTheDeniesAndTransportSecurity() {
+    void queuePolicy_holdsTheSendersTheDeniesAndTransportSecurity() {
         Map<String, Object> policy = deployed().properties("RequestQueuePolicy");
         Map<String, Map<String, Object>> statements = bySid(asList(asMap(policy.get("PolicyDocument")).get("Statement")));
 
@@ -481,7 +484,7 @@ class TemplateTest {
     }
 
     @Test
-    void deadLetterQueue_whenDeployed_acceptsOnlyTheRequestQueueAsItsSource() {
+    void deadLetterQueue_acceptsOnlyTheRequestQueueAsItsSource() {
         Deployment deployment = Deployment.of(TEMPLATE, REQUIRED);
         Deployment fifo = Deployment.of(TEMPLATE, with("QueueType", "Fifo"));
 
@@ -497,7 +500,7 @@ class TemplateTest {
     // --- alarm and outputs --------------------------------------------------------------------------
 
     @Test
-    void alarm_whenDeployed_firesOnTheFirstMessageInTheDeadLetterQueue() {
+    void alarm_firesOnTheFirstMessageInTheDeadLetterQueue() {
         Map<String, Object> alarm = deployed().properties("DeadLetterQueueAlarm");
 
         assertThat(alarm).containsEntry("Namespace", "AWS/SQS")
@@ -512,7 +515,7 @@ class TemplateTest {
     }
 
     @Test
-    void outputs_whenDeployed_nameQueuesBusTableAndFunction() {
+    void outputs_nameQueuesBusTableAndFunction() {
         Map<String, Object> outputs = deployed().outputs();
 
         assertThat(outputValue(outputs, "RequestQueueUrl")).isEqualTo(Map.of("Ref", "RequestQueue"));

@@ -60,7 +60,7 @@ public final class InMemoryStateTable implements Claims, EntryLeases {
                     Instant.ofEpochMilli(existing.inProgressUntil()), null);
         }
         return switch (existing.status()) {
-            case COMPLETED -> new ClaimResult.Completed(token, existing.requestHash());
+            case COMPLETED -> new ClaimResult.Completed(existing.requestHash());
             case APPLIED -> existing.inProgressUntil() < now
                     ? new ClaimResult.AppliedLapsed(token, existing.requestHash())
                     : new ClaimResult.HeldElsewhere(token, existing.requestHash(), existing.status(),

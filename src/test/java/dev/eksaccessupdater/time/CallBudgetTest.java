@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.eksaccessupdater.failure.RetryableException;
-import dev.eksaccessupdater.standin.SteppingClock;
+import dev.eksaccessupdater.testing.SteppingClock;
 import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package dev.eksaccessupdater.standin;
+package dev.eksaccessupdater.testing;
 
 import java.time.Clock;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package dev.eksaccessupdater.policy;
+package dev.eksaccessupdater.request;
 
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
  */
 public record PrincipalArn(String partition, String accountId, String kind, String nameLowerCase) {
 
-    /** SPEC section 2: {@code arn:<partition>:iam::<12 digits>:(user|role)/<path and name>}. */
+    /** docs/contract.md section 2: {@code arn:<partition>:iam::<12 digits>:(user|role)/<path and name>}. */
     public static final Pattern PATTERN = Pattern.compile(
             "arn:(aws|aws-cn|aws-us-gov):iam::([0-9]{12}):(user|role)/((?:[\\x21-\\x7E&&[^/]]+/)*)([A-Za-z0-9+=,.@_-]{1,64})");
 

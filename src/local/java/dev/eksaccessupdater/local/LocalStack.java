@@ -54,7 +54,7 @@ public final class LocalStack implements AutoCloseable {
             "ALLOWED_CLUSTER_NAMES", CLUSTER_NAME,
             "ALLOWED_KUBERNETES_GROUPS", "dev-*,deployers,oncall-*,team-*",
             "PROTECTED_PRINCIPAL_ARNS", "arn:aws:iam::" + ACCOUNT_ID + ":role/cluster-admin");
-    /** The schedule group of the expiries of time-bound grants (SPEC section 8). */
+    /** The schedule group of the expiries of time-bound grants (docs/contract.md section 8). */
     public static final String SCHEDULE_GROUP_NAME = "eks-access-updater-expiries";
     /** The role EventBridge Scheduler would assume to send the expiries; in the queues' account. */
     public static final String SCHEDULER_ROLE_ARN = "arn:aws:iam::" + LocalQueues.ACCOUNT_ID
@@ -309,8 +309,8 @@ public final class LocalStack implements AutoCloseable {
     }
 
     /**
-     * {@link #FUNCTION_SETTINGS} and the settings of time-bound grants (SPEC section 6), which name the request
-     * queue: {@code SCHEDULE_GROUP_NAME}, {@code SCHEDULER_ROLE_ARN} and {@code REQUEST_QUEUE_ARN}.
+     * {@link #FUNCTION_SETTINGS} and the settings of time-bound grants (docs/contract.md section 6), which name the
+     * request queue: {@code SCHEDULE_GROUP_NAME}, {@code SCHEDULER_ROLE_ARN} and {@code REQUEST_QUEUE_ARN}.
      */
     static Map<String, String> functionSettings(String requestQueueArn) {
         Map<String, String> settings = new LinkedHashMap<>(FUNCTION_SETTINGS);

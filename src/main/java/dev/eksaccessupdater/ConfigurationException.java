@@ -1,9 +1,0 @@
-package dev.eksaccessupdater;
-
-/** A setting of SPEC section 6 is missing or invalid; the message names it. Thrown only at initialisation. */
-public final class ConfigurationException extends RuntimeException {
-
-    public ConfigurationException(String message) {
-        super(message);
-    }
-}
