@@ -16,9 +16,12 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
 
 class AccessEventsTest {
@@ -187,6 +190,65 @@ class AccessEventsTest {
 
         assertThat(EventSchemas.violations(EventSchemas.ACCESS_ENTRY_UPDATED,
                 detailJson(AccessEvents.updated(TOKEN, sparse, BEFORE, null)))).isNotEmpty();
+    }
+
+    @Test
+    void updated_whenTimeBound_putsTheGrantFieldsBetweenPreviousAndMetadata() {
+        Map<String, Object> grant = new LinkedHashMap<>();
+        grant.put("expiresAt", "2026-12-04T18:00:00Z");
+        grant.put("grantedGroups", List.of("team-a"));
+
+        AccessEvent event = AccessEvents.updated(TOKEN, AFTER, BEFORE, METADATA, grant);
+
+        assertThat(event.detail().keySet()).containsExactly("clientRequestToken", "accessEntry", "previous",
+                "expiresAt", "grantedGroups", "metadata");
+        assertThat(EventSchemas.violations(EventSchemas.ACCESS_ENTRY_UPDATED, detailJson(event))).isEmpty();
+    }
+
+    static Stream<Arguments> grantFieldsTheSchemaAccepts() {
+        return Stream.of(
+                Arguments.of("a grant", Map.of("expiresAt", "2026-12-04T18:00:00Z", "grantedGroups", List.of("team-a"))),
+                Arguments.of("a grant that covers no group",
+                        Map.of("expiresAt", "2026-12-04T18:00:00Z", "grantedGroups", List.of())),
+                Arguments.of("an expiry", Map.of("expiryOf", "ticket-4711", "expiredGroups", List.of("team-a"))),
+                Arguments.of("an expiry that removed nothing", Map.of("expiryOf", "ticket-4711", "expiredGroups", List.of())));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("grantFieldsTheSchemaAccepts")
+    void updatedSchema_whenGrantFieldsComeInTheirPairs_acceptsTheDetail(String name, Map<String, Object> fields) {
+        assertThat(EventSchemas.violations(EventSchemas.ACCESS_ENTRY_UPDATED, json(withGrantFields(fields)))).isEmpty();
+    }
+
+    static Stream<Arguments> grantFieldsTheSchemaRefuses() {
+        return Stream.of(
+                Arguments.of("expiresAt without grantedGroups", Map.of("expiresAt", "2026-12-04T18:00:00Z")),
+                Arguments.of("grantedGroups without expiresAt", Map.of("grantedGroups", List.of("team-a"))),
+                Arguments.of("expiryOf without expiredGroups", Map.of("expiryOf", "ticket-4711")),
+                Arguments.of("expiredGroups without expiryOf", Map.of("expiredGroups", List.of("team-a"))),
+                Arguments.of("both pairs", Map.of("expiresAt", "2026-12-04T18:00:00Z", "grantedGroups", List.of("team-a"),
+                        "expiryOf", "ticket-4711", "expiredGroups", List.of("team-a"))),
+                Arguments.of("expiresAt with milliseconds",
+                        Map.of("expiresAt", "2026-12-04T18:00:00.000Z", "grantedGroups", List.of("team-a"))),
+                Arguments.of("expiresAt with an offset",
+                        Map.of("expiresAt", "2026-12-04T18:00:00+01:00", "grantedGroups", List.of("team-a"))),
+                Arguments.of("expiresAt not a date", Map.of("expiresAt", "2026-02-30T18:00:00Z", "grantedGroups",
+                        List.of("team-a"))),
+                Arguments.of("grantedGroups naming a group twice",
+                        Map.of("expiresAt", "2026-12-04T18:00:00Z", "grantedGroups", List.of("team-a", "team-a"))),
+                Arguments.of("expiryOf with a space", Map.of("expiryOf", "ticket 4711", "expiredGroups", List.of())),
+                Arguments.of("expiredGroups not an array", Map.of("expiryOf", "ticket-4711", "expiredGroups", "team-a")));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("grantFieldsTheSchemaRefuses")
+    void updatedSchema_whenGrantFieldsBreakARule_rejectsTheDetail(String name, Map<String, Object> fields) {
+        assertThat(EventSchemas.violations(EventSchemas.ACCESS_ENTRY_UPDATED, json(withGrantFields(fields))))
+                .isNotEmpty();
+    }
+
+    private static Map<String, Object> withGrantFields(Map<String, Object> fields) {
+        return AccessEvents.updated(TOKEN, AFTER, BEFORE, METADATA, fields).detail();
     }
 
     @Test

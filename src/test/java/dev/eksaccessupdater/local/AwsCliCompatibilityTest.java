@@ -260,7 +260,8 @@ class AwsCliCompatibilityTest {
                 .containsEntry("ScheduleExpression", "at(2099-12-04T18:00:00)")
                 .containsEntry("ActionAfterCompletion", "DELETE");
         assertThat(got.get("Target")).isEqualTo(Map.of("Arn", stack.queuePair().requests().arn(),
-                "RoleArn", LocalStack.SCHEDULER_ROLE_ARN, "Input", input));
+                "RoleArn", LocalStack.SCHEDULER_ROLE_ARN, "Input", input,
+                "RetryPolicy", Map.of("MaximumEventAgeInSeconds", 86_400, "MaximumRetryAttempts", 185)));
         assertThat(delivery.delivered()).as(delivery.failure()).isTrue();
         assertThat(rejection.detail().get("reason")).asInstanceOf(MAP).containsEntry("code", "POLICY_DENIED");
         assertThat(listedAfter.get("Schedules")).as("deleted after it fired").asInstanceOf(LIST).isEmpty();

@@ -2,8 +2,6 @@ package dev.eksaccessupdater.observability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.jr.ob.JSON;
-import dev.eksaccessupdater.events.EventSchemas;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,11 +14,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
-/** The runbook and the subscribers' guide in {@code docs/} against what the function really logs and publishes. */
+/**
+ * The runbook in {@code docs/} against what the function really logs. The subscribers' guide is checked by
+ * {@code docs/DocumentedEventPatternsTest} and {@code docs/DocumentedJsonTest}.
+ */
 class RunbookTest {
 
     private static final String RUNBOOK = document("docs/operations.md");
-    private static final String SUBSCRIBING = document("docs/subscribing.md");
     private static final Pattern CODE_BLOCK = Pattern.compile("(?m)^```([a-z]*)\\n(.*?)^```", Pattern.DOTALL);
     private static final Pattern QUERY_START = Pattern.compile("^(fields|filter|stats|sort|display|parse)\\b");
     /** Logs Insights commands, functions and keywords: every other word of a query names a field. */
@@ -109,66 +109,5 @@ class RunbookTest {
                 "FunctionErrorsAlarm", "FunctionThrottlesAlarm")) {
             assertThat(RUNBOOK).as(alarm).containsPattern("(?m)^\\| `" + alarm + "` \\|");
         }
-    }
-
-    @Test
-    void eventExamples_inTheSubscribersGuide_carryDetailsTheSchemasAccept() throws IOException {
-        List<String> examples = codeBlocks(SUBSCRIBING, "json", Pattern.compile("\"detail-type\": \"Access"));
-
-        assertThat(examples).hasSize(2);
-        for (String example : examples) {
-            Map<String, Object> event = JSON.std.mapFrom(example);
-            String detail = JSON.std.asString(event.get("detail"));
-            assertThat(EventSchemas.violations(EventSchemas.forDetailType((String) event.get("detail-type")), detail))
-                    .as(example).isEmpty();
-        }
-    }
-
-    @Test
-    void eventPatterns_inTheSubscribersGuide_matchWhatTheySayTheyMatch() throws IOException {
-        List<Map<String, Object>> events = new ArrayList<>();
-        for (String example : codeBlocks(SUBSCRIBING, "json", Pattern.compile("\"detail-type\": \"Access"))) {
-            events.add(JSON.std.mapFrom(example));
-        }
-        List<Map<String, Object>> patterns = new ArrayList<>();
-        for (String pattern : codeBlocks(SUBSCRIBING, "json", Pattern.compile("^\\{\\s*\"source\": \\["))) {
-            patterns.add(JSON.std.mapFrom(pattern));
-        }
-
-        // In the guide's order: one cluster's changes, every rejection, one principal's changes and rejections.
-        assertThat(patterns).hasSize(3);
-        assertThat(events.stream().map(event -> matches(patterns.get(0), event)).toList()).containsExactly(true, false);
-        assertThat(events.stream().map(event -> matches(patterns.get(1), event)).toList()).containsExactly(false, true);
-        assertThat(events.stream().map(event -> matches(patterns.get(2), event)).toList()).containsExactly(true, true);
-        assertThat(matches(patterns.get(2), Map.of("source", "eks-access-updater",
-                "detail", Map.of("principalArn", "arn:aws:iam::111122223333:role/someone-else")))).isFalse();
-    }
-
-    /** EventBridge matching for the subset the subscribers' guide uses: exact strings, nested fields and {@code $or}. */
-    @SuppressWarnings("unchecked")
-    static boolean matches(Map<String, Object> pattern, Map<String, Object> event) {
-        for (Map.Entry<String, Object> field : pattern.entrySet()) {
-            if (field.getKey().equals("$or")) {
-                if (((List<Map<String, Object>>) field.getValue()).stream().noneMatch(or -> matches(or, event))) {
-                    return false;
-                }
-                continue;
-            }
-            Object value = event.get(field.getKey());
-            if (field.getValue() instanceof Map<?, ?> nested) {
-                if (!(value instanceof Map<?, ?> nestedEvent)
-                        || !matches((Map<String, Object>) nested, (Map<String, Object>) nestedEvent)) {
-                    return false;
-                }
-            } else {
-                List<Object> allowed = (List<Object>) field.getValue();
-                List<Object> values = value instanceof List<?> list
-                        ? (List<Object>) list : List.of(String.valueOf(value));
-                if (value == null || values.stream().noneMatch(allowed::contains)) {
-                    return false;
-                }
-            }
-        }
-        return true;
     }
 }

@@ -118,6 +118,8 @@ final class RequestExamples {
     static List<Valid> valid() {
         String arnMax = roleArnOfLength(2048);
         Body minimal = Body.minimal();
+        Body grant = minimal.without("kubernetesGroups").with("addKubernetesGroups", "['oncall']");
+        Body expiry = minimal.without("kubernetesGroups").with("removeKubernetesGroups", "['oncall']");
         return List.of(
                 valid("groups replaced, token defaults to the message id", minimal.json(),
                         request(new GroupChange.Replace(groups("team-a")), null, MESSAGE_ID, Map.of())),
@@ -176,12 +178,35 @@ final class RequestExamples {
                 valid("a body of exactly 64 KiB", paddedTo(65_536, minimal.json()),
                         request(new GroupChange.Replace(groups("team-a")), null, MESSAGE_ID, Map.of())),
                 new Valid("an SNS notification is unwrapped", snsEnvelope(minimal.with("username", "'deployer'").json()),
-                        request(new GroupChange.Replace(groups("team-a")), "deployer", MESSAGE_ID, Map.of()), false));
+                        request(new GroupChange.Replace(groups("team-a")), "deployer", MESSAGE_ID, Map.of()), false),
+                // time-bound grants and their expiries (section 8)
+                valid("a time-bound grant: groups added until expiresAt",
+                        grant.with("expiresAt", "'2026-12-04T18:00:00Z'").json(),
+                        timeBound(new GroupChange.Modify(groups("oncall"), groups()), "2026-12-04T18:00:00Z", null)),
+                valid("a time-bound grant of no group",
+                        grant.with("addKubernetesGroups", "[]").with("expiresAt", "'2026-12-04T18:00:00Z'").json(),
+                        timeBound(new GroupChange.Modify(groups(), groups()), "2026-12-04T18:00:00Z", null)),
+                valid("expiresAt on a leap day", grant.with("expiresAt", "'2028-02-29T23:59:59Z'").json(),
+                        timeBound(new GroupChange.Modify(groups("oncall"), groups()), "2028-02-29T23:59:59Z", null)),
+                valid("expiresAt on the leap day of a year divisible by 400",
+                        grant.with("expiresAt", "'2400-02-29T00:00:00Z'").json(),
+                        timeBound(new GroupChange.Modify(groups("oncall"), groups()), "2400-02-29T00:00:00Z", null)),
+                valid("expiresAt on the 31st of a long month", grant.with("expiresAt", "'2026-12-31T23:59:59Z'").json(),
+                        timeBound(new GroupChange.Modify(groups("oncall"), groups()), "2026-12-31T23:59:59Z", null)),
+                valid("an expiry removes the grant's groups",
+                        expiry.with("expiryOf", "'ticket-4711-approval-1'").json(),
+                        timeBound(new GroupChange.Modify(groups(), groups("oncall")), null, "ticket-4711-approval-1")),
+                valid("expiryOf of 128 printable characters", expiry.with("expiryOf", "'!" + "x".repeat(126) + "~'").json(),
+                        timeBound(new GroupChange.Modify(groups(), groups("oncall")), null, "!" + "x".repeat(126) + "~")));
     }
 
     static List<Invalid> invalid() {
         Body minimal = Body.minimal();
         Body noGroups = minimal.without("kubernetesGroups");
+        Body grant = noGroups.with("addKubernetesGroups", "['oncall']");
+        Body expiry = noGroups.with("removeKubernetesGroups", "['oncall']");
+        String expiresAtRule = "expiresAt must be a UTC instant written as YYYY-MM-DDTHH:MM:SSZ";
+        String expiryOfRule = "expiryOf must be 1-128 printable ASCII characters without spaces";
         String clusterRule = "clusterName must match ^[0-9A-Za-z][A-Za-z0-9\\-_]*$";
         String arnRule = "principalArn must be an IAM user or role ARN";
         String tokenRule = "clientRequestToken must be 1-128 printable ASCII characters without spaces";
@@ -338,6 +363,68 @@ final class RequestExamples {
                         .json(), "metadata[\"note\"] must be at most 256 characters"),
                 schema("metadata value with a newline", minimal.with("metadata", "{'reason':'a\\nb'}").json(),
                         "metadata[\"reason\"] must not contain control characters"),
+                // expiresAt
+                schema("expiresAt with milliseconds", grant.with("expiresAt", "'2026-12-04T18:00:00.000Z'").json(),
+                        expiresAtRule),
+                schema("expiresAt with an offset", grant.with("expiresAt", "'2026-12-04T18:00:00+00:00'").json(),
+                        expiresAtRule),
+                schema("expiresAt without seconds", grant.with("expiresAt", "'2026-12-04T18:00Z'").json(), expiresAtRule),
+                schema("expiresAt without a zone", grant.with("expiresAt", "'2026-12-04T18:00:00'").json(),
+                        expiresAtRule),
+                schema("expiresAt in lower case", grant.with("expiresAt", "'2026-12-04t18:00:00z'").json(),
+                        expiresAtRule),
+                schema("expiresAt a date only", grant.with("expiresAt", "'2026-12-04'").json(), expiresAtRule),
+                schema("expiresAt with a trailing newline", grant.with("expiresAt", "'2026-12-04T18:00:00Z\\n'").json(),
+                        expiresAtRule),
+                schema("expiresAt in month 13", grant.with("expiresAt", "'2026-13-01T00:00:00Z'").json(), expiresAtRule),
+                schema("expiresAt on 30 February", grant.with("expiresAt", "'2028-02-30T00:00:00Z'").json(),
+                        expiresAtRule),
+                schema("expiresAt on 29 February of a common year", grant.with("expiresAt", "'2027-02-29T00:00:00Z'")
+                        .json(), expiresAtRule),
+                schema("expiresAt on 29 February of a century not divisible by 400",
+                        grant.with("expiresAt", "'2100-02-29T00:00:00Z'").json(), expiresAtRule),
+                schema("expiresAt on 31 April", grant.with("expiresAt", "'2026-04-31T00:00:00Z'").json(), expiresAtRule),
+                schema("expiresAt at hour 24", grant.with("expiresAt", "'2026-12-04T24:00:00Z'").json(), expiresAtRule),
+                schema("expiresAt at a leap second", grant.with("expiresAt", "'2026-12-31T23:59:60Z'").json(),
+                        expiresAtRule),
+                schema("expiresAt a number", grant.with("expiresAt", "1796407200").json(),
+                        "expiresAt must be a string, not a number"),
+                schema("expiresAt null", grant.with("expiresAt", "null").json(), "expiresAt must not be null"),
+                schema("expiresAt with removeKubernetesGroups only",
+                        expiry.with("expiresAt", "'2026-12-04T18:00:00Z'").json(),
+                        "expiresAt is only allowed with addKubernetesGroups"),
+                schema("expiresAt with kubernetesGroups", minimal.with("expiresAt", "'2026-12-04T18:00:00Z'").json(),
+                        "expiresAt is only allowed with addKubernetesGroups"),
+                schema("expiresAt with username only",
+                        noGroups.with("username", "'deployer'").with("expiresAt", "'2026-12-04T18:00:00Z'").json(),
+                        "expiresAt is only allowed with addKubernetesGroups"),
+                schema("expiresAt with added and removed groups", grant.with("removeKubernetesGroups", "['old']")
+                        .with("expiresAt", "'2026-12-04T18:00:00Z'").json(),
+                        "expiresAt is not allowed with removeKubernetesGroups"),
+                schema("expiresAt with added groups and a username", grant.with("username", "'deployer'")
+                        .with("expiresAt", "'2026-12-04T18:00:00Z'").json(), "expiresAt is not allowed with username"),
+                schema("expiresAt with added groups and kubernetesGroups", grant.with("kubernetesGroups", "['team-a']")
+                        .with("expiresAt", "'2026-12-04T18:00:00Z'").json(), exclusive),
+                // expiryOf
+                schema("expiryOf empty", expiry.with("expiryOf", "''").json(), expiryOfRule),
+                schema("expiryOf with a space", expiry.with("expiryOf", "'CHG 42'").json(), expiryOfRule),
+                schema("expiryOf not ASCII", expiry.with("expiryOf", "'CHG-\u00e9'").json(), expiryOfRule),
+                schema("expiryOf of 129 characters", expiry.with("expiryOf", "'" + "t".repeat(129) + "'").json(),
+                        expiryOfRule),
+                schema("expiryOf a number", expiry.with("expiryOf", "42").json(),
+                        "expiryOf must be a string, not a number"),
+                schema("expiryOf null", expiry.with("expiryOf", "null").json(), "expiryOf must not be null"),
+                schema("expiryOf with addKubernetesGroups only", grant.with("expiryOf", "'CHG-42'").json(),
+                        "expiryOf is only allowed with removeKubernetesGroups"),
+                schema("expiryOf with kubernetesGroups", minimal.with("expiryOf", "'CHG-42'").json(),
+                        "expiryOf is only allowed with removeKubernetesGroups"),
+                schema("expiryOf with removed and added groups", expiry.with("addKubernetesGroups", "['new']")
+                        .with("expiryOf", "'CHG-42'").json(), "expiryOf is not allowed with addKubernetesGroups"),
+                schema("expiryOf with removed groups and a username", expiry.with("username", "'deployer'")
+                        .with("expiryOf", "'CHG-42'").json(), "expiryOf is not allowed with username"),
+                schema("expiresAt and expiryOf together", grant.with("removeKubernetesGroups", "['old']")
+                        .with("expiresAt", "'2026-12-04T18:00:00Z'").with("expiryOf", "'CHG-42'").json(),
+                        "expiresAt is not allowed with removeKubernetesGroups"),
                 // SNS
                 parserOnly("SNS notification without a Message string",
                         "{\"Type\":\"Notification\",\"Message\":" + minimal.json() + "}",
@@ -366,6 +453,10 @@ final class RequestExamples {
     private static AccessChangeRequest request(GroupChange groupChange, String username, String token,
                                                Map<String, String> metadata) {
         return new AccessChangeRequest(CLUSTER, ROLE, groupChange, username, token, metadata);
+    }
+
+    private static AccessChangeRequest timeBound(GroupChange groupChange, String expiresAt, String expiryOf) {
+        return new AccessChangeRequest(CLUSTER, ROLE, groupChange, null, MESSAGE_ID, Map.of(), expiresAt, expiryOf);
     }
 
     private static String metadataJson(int entries, String keyPrefix, String value) {

@@ -9,12 +9,16 @@ import static dev.eksaccessupdater.template.TemplateTest.environment;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.jr.ob.JSON;
+import dev.eksaccessupdater.eks.AccessEntry;
 import dev.eksaccessupdater.events.AccessEvent;
+import dev.eksaccessupdater.events.AccessEvents;
+import dev.eksaccessupdater.events.EventSchemas;
 import dev.eksaccessupdater.observability.EmfMetrics;
 import dev.eksaccessupdater.observability.ObservedPipeline;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -26,6 +30,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** The issue-7 parts of template.yaml: alarms, dashboard, schema registry, audit rule, metrics namespace, tracing. */
@@ -220,7 +225,52 @@ class ObservabilityTemplateTest {
         assertThat(definitions).as(resource).isEqualTo(expected);
     }
 
-    /** The project's draft 2020-12 form in Draft 4 words: $defs are definitions; propertyNames has no equivalent. */
+    static Stream<Arguments> registryEvents() {
+        Map<String, Object> grant = Map.of("expiresAt", "2026-12-04T18:00:00Z", "grantedGroups", List.of("oncall"));
+        Map<String, Object> expiry = Map.of("expiryOf", "ticket-4711", "expiredGroups", List.of("oncall"));
+        Map<String, Object> both = new LinkedHashMap<>(grant);
+        both.putAll(expiry);
+        return Stream.of(
+                Arguments.of("a plain update", Map.of(), true),
+                Arguments.of("a time-bound grant", grant, true),
+                Arguments.of("an expiry", expiry, true),
+                Arguments.of("a grant without grantedGroups", Map.of("expiresAt", "2026-12-04T18:00:00Z"), false),
+                Arguments.of("an expiry without expiryOf", Map.of("expiredGroups", List.of("oncall")), false),
+                Arguments.of("a grant and an expiry at once", both, false),
+                Arguments.of("expiresAt with milliseconds",
+                        Map.of("expiresAt", "2026-12-04T18:00:00.000Z", "grantedGroups", List.of()), false));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("registryEvents")
+    void registrySchema_whenAnUpdateCarriesGrantFields_acceptsOnlyWhatTheProjectSchemaAccepts(
+            String name, Map<String, Object> grantFields, boolean valid) throws IOException {
+        AccessEntry entry = new AccessEntry("demo", "arn:aws:iam::111122223333:role/developers", List.of("oncall"),
+                "arn:aws:eks:us-east-1:111122223333:access-entry/demo/role/111122223333/developers/a4c9b1d2",
+                Instant.parse("2026-01-05T09:30:00Z"), Instant.parse("2026-11-29T12:00:01Z"), Map.of(),
+                "developer:{{SessionName}}", "STANDARD");
+        Map<String, Object> detail = AccessEvents.updated("ticket-4711", entry, entry, Map.of(), grantFields).detail();
+        Map<String, Object> event = new LinkedHashMap<>();
+        event.put("version", "0");
+        event.put("id", "6a7e8feb-b491-4cf7-a9f1-bf3703467718");
+        event.put("detail-type", AccessEvent.ACCESS_ENTRY_UPDATED);
+        event.put("source", "eks-access-updater");
+        event.put("account", "111122223333");
+        event.put("time", "2026-11-29T12:00:01Z");
+        event.put("region", "us-east-1");
+        event.put("resources", List.of(entry.accessEntryArn()));
+        event.put("detail", detail);
+
+        assertThat(RegistrySchemas.violations(AccessEvent.ACCESS_ENTRY_UPDATED, JSON.std.asString(event)).isEmpty())
+                .as("registry copy accepts " + name).isEqualTo(valid);
+        assertThat(EventSchemas.violations(EventSchemas.ACCESS_ENTRY_UPDATED, JSON.std.asString(detail)).isEmpty())
+                .as("project schema accepts " + name).isEqualTo(valid);
+    }
+
+    /**
+     * The project's draft 2020-12 form in Draft 4 words: $defs are definitions, dependentRequired is the array form
+     * of dependencies; propertyNames has no equivalent.
+     */
     private static Object draft4(Object node) {
         if (node instanceof Map<?, ?> map) {
             Map<String, Object> converted = new LinkedHashMap<>();
@@ -228,6 +278,11 @@ class ObservabilityTemplateTest {
                 switch ((String) key) {
                     case "$schema", "$id", "$defs", "propertyNames" -> { }
                     case "$ref" -> converted.put("$ref", ((String) value).replace("#/$defs/", "#/definitions/"));
+                    case "dependentRequired" -> converted.put("dependencies", draft4(value));
+                    case "dependentSchemas", "const", "contains", "if", "then", "else", "prefixItems",
+                         "unevaluatedProperties" ->
+                            // Draft 4 would ignore these silently, so an equal copy would not say the same.
+                            throw new IllegalArgumentException("no Draft 4 form for " + key + ": translate it here");
                     default -> converted.put((String) key, draft4(value));
                 }
             });
