@@ -184,7 +184,7 @@ class DocumentedEventPatternsTest {
     }
 
     @Test
-    void publishedEvents_always_validateAgainstTheRegistryAndProjectSchemas() {
+    void publishedEvents_validateAgainstTheRegistryAndProjectSchemas() {
         assertThat(PUBLISHED).containsOnlyKeys(EnumSet.allOf(Published.class));
         PUBLISHED.forEach((kind, event) -> {
             assertThat(RegistrySchemas.violations(event.detailType(), envelopeJson(event))).as(kind.name()).isEmpty();

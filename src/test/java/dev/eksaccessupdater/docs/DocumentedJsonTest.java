@@ -80,7 +80,7 @@ class DocumentedJsonTest {
     }
 
     @Test
-    void documentation_always_namesEveryEventPatternOnceAndMarksNothingElse() {
+    void documentation_namesEveryEventPatternOnceAndMarksNothingElse() {
         List<Block> blocks = DocumentedJson.blocks();
         List<Block> patterns = blocks.stream().filter(Block::isEventPattern).toList();
 
