@@ -20,10 +20,11 @@ import java.util.zip.ZipOutputStream;
 /**
  * Lays out the function's deployment package as Lambda extracts it to {@code /var/task}: the compiled classes at the
  * root and every runtime dependency under {@code lib/}, the layout of {@code sam build}'s Maven builder. The only
- * difference is that each jar under {@code lib/} is rewritten with its entries stored, not deflated: {@code sam}
- * deflates the package as a whole, and deflating a jar's classes together (the SDK's model classes are much alike)
- * makes the zip about a third smaller than zipping jars that are already compressed. Lambda unzips the package before
- * the JVM starts, so the runtime reads the same classes; it only reads them uncompressed.
+ * difference is that each jar under {@code lib/} is rewritten with its entries stored, not deflated: {@code sam} zips
+ * the package file by file with deflate, so a stored jar is compressed as one stream, and its classes (the SDK's
+ * model classes are much alike) compress together: the zip is about a third smaller than with jars that are already
+ * compressed. Lambda unzips the package before the JVM starts, so the runtime reads the same classes; it only reads
+ * them uncompressed.
  *
  * <p>{@code sam build} runs this through the {@code Makefile} ({@code BuildMethod: makefile} in {@code template.yaml}).
  * It needs nothing but the JDK, so that it runs as a single source file:
