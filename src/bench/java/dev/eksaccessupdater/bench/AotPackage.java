@@ -24,7 +24,7 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
 /**
- * {@code mvn -Paot package}: the deployment package with an AOT cache (docs/performance-java25.md). It lays the
+ * {@code mvn -Paot package}: the deployment package with an AOT cache (docs/performance.md). It lays the
  * package out as Lambda extracts it to {@code /var/task} (every class in a jar under {@code lib/}, the function's own
  * in {@value Layout#FUNCTION_JAR}), then makes a training run on the Java 25 JDK named by {@code -Djava25.home} or
  * {@code JAVA25_HOME}: a JVM started as the Lambda runtime starts one ({@link ColdRunner}, {@link Jvm#LAMBDA_FLAGS},
@@ -57,7 +57,7 @@ public final class AotPackage {
         if (jvm == null) {
             fail("the aot profile trains the AOT cache on a Java 25 JDK: name one with -D" + Jvm.JAVA25_PROPERTY
                     + "=<JDK home> or the " + Jvm.JAVA25_VARIABLE + " environment variable. For Lambda's java25"
-                    + " runtime it must be that runtime's exact JVM build (docs/performance-java25.md).");
+                    + " runtime it must be that runtime's exact JVM build (docs/performance.md).");
             return;
         }
         if (!jvm.hasAotCache()) {
@@ -119,7 +119,7 @@ public final class AotPackage {
                         + " /var/task%n  cache %s: %.1f MiB (%.1f MiB deflated in the zip)%n  zip: %.2f MiB;"
                         + " without the cache %.2f MiB%n  Deploy it with the template parameter AotCache=on. The"
                         + " cache is used only by exactly this JVM build (%s) with this runtime class path;"
-                        + " any other JVM ignores it and logs [error][aot] lines: see docs/performance-java25.md.",
+                        + " any other JVM ignores it and logs [error][aot] lines: see docs/performance.md.",
                 zip, task, CACHE, mebibytes(Files.size(cache)), mebibytes(deflatedSize(zip, CACHE)),
                 mebibytes(Files.size(zip)), mebibytes(Files.size(zip) - deflatedSize(zip, CACHE)), jvm.label()));
     }

@@ -496,7 +496,7 @@ public final class Benchmark {
             throw new IllegalStateException("the deployment package holds unused or test-only libraries: "
                     + artefact.forbiddenFound());
         }
-        report.note("Deployment package: no unused HTTP client (apache, apache5, netty, crt) and no test-only library"
+        report.note("Deployment package: no unused HTTP client (apache, apache5, netty, crt), no event-stream signing and no test-only library"
                 + " among its " + artefact.jars().size() + " jars.");
     }
 

@@ -1,5 +1,6 @@
 package dev.eksaccessupdater.bench;
 
+import dev.eksaccessupdater.packaging.DeploymentPackage;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -17,8 +18,8 @@ import java.util.stream.Stream;
  * {@code aws-lambda-java-serialization}, every entry a jar. A task root is the deployment package as Lambda extracts
  * it to {@code /var/task}, in one of two layouts:
  * <ul>
- * <li>{@link #classesTask}: what {@code sam build} deploys, the function's classes at the root and its dependencies
- *     under {@code lib/};</li>
+ * <li>{@link #classesTask}: what {@code sam build} deploys ({@link DeploymentPackage}), the function's classes at
+ *     the root and its dependencies under {@code lib/}, stored;</li>
  * <li>{@link #jarTask}: what {@code mvn -Paot package} deploys, every class in a jar under {@code lib/}, the
  *     function's own in {@value #FUNCTION_JAR}; an AOT cache stores classes from jars only.</li>
  * </ul>
@@ -60,8 +61,7 @@ final class Layout {
                 || name.startsWith("dev/eksaccessupdater/bench/BareMessage"));
 
         Path classesTask = directory.resolve("task-classes");
-        copyTree(classes, classesTask);
-        copyJars(functionJars, classesTask.resolve("lib"));
+        DeploymentPackage.write(classes, functionJars, classesTask);
         Files.copy(handlers, classesTask.resolve("lib").resolve(HANDLERS_JAR));
 
         Path jarTask = directory.resolve("task-jars");
@@ -116,19 +116,6 @@ final class Layout {
         Files.createDirectories(lib);
         for (Path jar : jars) {
             Files.copy(jar, lib.resolve(jar.getFileName()), StandardCopyOption.REPLACE_EXISTING);
-        }
-    }
-
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (Stream<Path> files = Files.walk(from)) {
-            for (Path file : files.sorted().toList()) {
-                Path target = to.resolve(from.relativize(file).toString());
-                if (Files.isDirectory(file)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(file, target);
-                }
-            }
         }
     }
 
