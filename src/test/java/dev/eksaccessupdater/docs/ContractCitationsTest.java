@@ -30,8 +30,12 @@ class ContractCitationsTest {
     private static final Pattern CITATION =
             Pattern.compile("docs/contract\\.md\\s*(?:\\*|//|#)?\\s*section\\s+(\\d+(?:\\.\\d+)?)");
     private static final Pattern SECTION_HEADING = Pattern.compile("(?m)^#{2,3}\\s+(\\d+(?:\\.\\d+)?)\\.?\\s");
-    /** What the repository must not name: the old private specification, or a folder beside the repository. */
-    private static final Pattern OUTSIDE_REFERENCE = Pattern.compile("\\bSPEC\\b|\\.\\./shared|/work/");
+    /**
+     * What the repository must not name: the old private specification, a folder beside the repository, or an
+     * absolute path of the machine it was written on.
+     */
+    private static final Pattern OUTSIDE_REFERENCE = Pattern.compile("\\bSPEC\\b|\\.\\./[a-z]+/[A-Z]+\\.md"
+            + "|(?<![\\w.:/])/(?:home|root|tmp|opt|srv|mnt|usr/lib)/[\\w.-]+");
 
     @Test
     void contractCitations_inCodeAndTemplate_nameExistingSections() {
