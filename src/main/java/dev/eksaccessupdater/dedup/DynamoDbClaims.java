@@ -26,12 +26,14 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
+import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
 
 /** {@link Claims} on the DynamoDB state table, item layout and conditions as docs/contract.md section 4.1 gives them. */
 public final class DynamoDbClaims implements Claims {
@@ -209,7 +211,7 @@ public final class DynamoDbClaims implements Claims {
     }
 
     private void ownedWrite(String operation, ClaimResult.Held claim, CallBudget budget,
-                            java.util.function.Consumer<software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest.Builder> expression) {
+                            Consumer<UpdateItemRequest.Builder> expression) {
         try {
             table.client().updateItem(request -> {
                 request.tableName(table.tableName())

@@ -171,7 +171,7 @@ public final class MessageProcessor {
             return leases.acquire(request.clusterName(), request.principalArn(), owner, budget);
         }
 
-        /** Step 3: the lease taken beside the claim, or, when another attempt held it, waited for; {@code null}: gave up. */
+        /** Step 3: the lease taken beside the claim, or waited for while another attempt holds it; null: gave up. */
         private Lease lease(CompletableFuture<Optional<Lease>> leaseTaken) {
             Optional<Lease> first = join(leaseTaken);
             if (first.isPresent()) {
@@ -180,7 +180,7 @@ public final class MessageProcessor {
             return leaseWait.await(this::tryLease, budget);
         }
 
-        /** A claim that is not this attempt's to apply: a duplicate, a conflict, a live claim elsewhere, or a takeover. */
+        /** A claim not this attempt's to apply: a duplicate, a conflict, a live claim elsewhere, or a takeover. */
         private Outcome resolveWithoutEks(ClaimResult claim) {
             boolean sameRequest = claim.requestHash().equals(requestHash);
             if (claim instanceof ClaimResult.Completed && sameRequest) {
@@ -272,7 +272,8 @@ public final class MessageProcessor {
             // An entry read without a type predates entry types, when every entry was STANDARD.
             if (current.type() != null && !AccessEntry.STANDARD.equals(current.type())) {
                 throw new RejectionException(ReasonCode.UNSUPPORTED_ENTRY_TYPE, "access entry type is "
-                        + current.type() + ", not STANDARD: EKS allows neither custom groups nor custom usernames on it");
+                        + current.type() + ", not STANDARD: EKS allows neither custom groups nor custom usernames"
+                        + " on it");
             }
             return current;
         }
@@ -286,7 +287,7 @@ public final class MessageProcessor {
                     username, eksToken), budget);
         }
 
-        /** A grant's {@code expiresAt} and {@code grantedGroups}, or an expiry's {@code expiryOf} and {@code expiredGroups}. */
+        /** A grant's expiresAt and grantedGroups, or an expiry's expiryOf and expiredGroups (section 8). */
         private Map<String, Object> grantFields(TimeBoundGrants.Plan plan) {
             Map<String, Object> fields = new LinkedHashMap<>();
             if (request.isTimeBound()) {
