@@ -42,8 +42,12 @@ public final class DynamoDbClaims implements Claims {
     private static final String CLAIMABLE = "attribute_not_exists(clientRequestToken)"
             + " OR (expiresAt < :nowSeconds AND #status <> :applied)"
             + " OR (#status = :inProgress AND inProgressUntil < :nowMillis)";
+    /**
+     * A lapsed APPLIED claim of the same request, or one this attempt already took: an SDK retry of a take-over that
+     * succeeded recognises its own, as a claim does (docs/contract.md section 4.1 names only the first part).
+     */
     private static final String LAPSED_APPLIED =
-            "#status = :applied AND requestHash = :hash AND inProgressUntil < :nowMillis";
+            "#status = :applied AND requestHash = :hash AND (inProgressUntil < :nowMillis OR #owner = :me)";
     private static final String OWNED = "#owner = :me";
     private static final String OWNED_WITH_STATUS = "#owner = :me AND #status = :status";
 

@@ -233,6 +233,20 @@ class DynamoDbClaimsTest {
     }
 
     @Test
+    void takeOver_whenTheSdkRetriesATakeOverThatSucceeded_recognisesItsOwn() {
+        store.record(hold(OTHER), RECORD, at(NOW, UNTIL));
+        Instant later = UNTIL.plusSeconds(1);
+        Instant laterUntil = later.plusSeconds(60);
+        store.takeOver(new ClaimResult.AppliedLapsed(token, HASH), ME, at(later, laterUntil));
+
+        ClaimResult.Held retried = store.takeOver(new ClaimResult.AppliedLapsed(token, HASH), ME,
+                at(later.plusMillis(5), laterUntil));
+
+        assertThat(retried).isEqualTo(new ClaimResult.Held(token, HASH, ME, laterUntil, RECORD));
+        assertThat(item()).contains(entry("owner", string(ME)), entry("status", string("APPLIED")));
+    }
+
+    @Test
     void takeOver_whenAnotherAttemptTookItFirst_throwsRetryableAndKeepsTheirs() {
         store.record(hold(OTHER), RECORD, at(NOW, UNTIL));
         Instant later = UNTIL.plusSeconds(1);

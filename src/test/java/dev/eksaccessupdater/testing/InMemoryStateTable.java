@@ -76,7 +76,7 @@ public final class InMemoryStateTable implements Claims, EntryLeases {
         ClaimItem existing = claims.get(lapsed.token());
         if (existing == null || existing.status() != ClaimStatus.APPLIED
                 || !existing.requestHash().equals(lapsed.requestHash())
-                || existing.inProgressUntil() >= budget.clock().millis()) {
+                || existing.inProgressUntil() >= budget.clock().millis() && !owner.equals(existing.owner())) {
             throw new RetryableException("the APPLIED claim was taken over by another attempt first");
         }
         claims.put(lapsed.token(), new ClaimItem(ClaimStatus.APPLIED, owner, existing.requestHash(),
