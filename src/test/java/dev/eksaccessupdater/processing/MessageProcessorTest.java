@@ -7,6 +7,7 @@ import static dev.eksaccessupdater.processing.ProcessingFixture.NOW;
 import static dev.eksaccessupdater.processing.ProcessingFixture.message;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.eksaccessupdater.dedup.AppliedRecord;
 import dev.eksaccessupdater.dedup.ClaimStatus;
 import dev.eksaccessupdater.eks.EksClientToken;
 import dev.eksaccessupdater.events.AccessEvent;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class MessageProcessorTest {
 
@@ -114,6 +116,24 @@ class MessageProcessorTest {
                 "clientRequestToken was already used for a different request"));
         assertThat(fixture.accessEntries.calls()).isEmpty();
         assertThat(fixture.store.item("t-1").requestHash()).isEqualTo("another-hash");
+        assertThat(rejectionCode()).isEqualTo("TOKEN_CONFLICT");
+    }
+
+    @ParameterizedTest(name = "held for {0} s more")
+    @ValueSource(ints = {30, -30})
+    void process_whenTokenIsAppliedForAnotherRequest_rejectsTokenConflictWithoutEksAndKeepsTheRecord(int seconds) {
+        AppliedRecord record = new AppliedRecord("{}", "{\"clientRequestToken\":\"t-1\"}");
+        fixture.store.putApplied("t-1", "another-hash", NOW.plusSeconds(seconds), record);
+
+        Outcome outcome = fixture.process(message("m1", request("\"kubernetesGroups\":[\"a\"],\"clientRequestToken\":\"t-1\"")));
+
+        assertThat(outcome).isEqualTo(new Outcome.Rejected(ReasonCode.TOKEN_CONFLICT,
+                "clientRequestToken was already used for a different request"));
+        assertThat(fixture.accessEntries.calls()).isEmpty();
+        assertThat(fixture.events.events("Access Entry Updated")).isEmpty();
+        assertThat(fixture.store.item("t-1").status()).isEqualTo(ClaimStatus.APPLIED);
+        assertThat(fixture.store.item("t-1").record()).isEqualTo(record);
+        assertThat(fixture.store.leases()).as("the lease taken beside the claim is given back").isEmpty();
         assertThat(rejectionCode()).isEqualTo("TOKEN_CONFLICT");
     }
 
