@@ -118,8 +118,7 @@ public final class Dependencies {
      * Scheduler.
      */
     ExpirySchedules expirySchedules(String groupName, String queueArn, String roleArn) {
-        return new EventBridgeExpirySchedules(scheduler, groupName, queueArn, roleArn, API_CALL_TIMEOUT,
-                API_CALL_ATTEMPT_TIMEOUT);
+        return new EventBridgeExpirySchedules(scheduler, groupName, queueArn, roleArn);
     }
 
     /** Time-bound grants' schedules; without {@code SCHEDULE_GROUP_NAME} the policy rejects every grant first. */

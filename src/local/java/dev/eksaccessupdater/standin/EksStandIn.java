@@ -99,30 +99,6 @@ public final class EksStandIn implements AutoCloseable {
         }
     }
 
-    /** An error answer: HTTP status, {@code x-amzn-ErrorType} and message. */
-    private static final class EksError extends Exception {
-        final int status;
-        final String type;
-
-        EksError(int status, String type, String message) {
-            super(message, null, false, false);
-            this.status = status;
-            this.type = type;
-        }
-
-        static EksError notFound(String message) {
-            return new EksError(404, "ResourceNotFoundException", message);
-        }
-
-        static EksError invalidParameter(String message) {
-            return new EksError(400, "InvalidParameterException", message);
-        }
-
-        static EksError invalidRequest(String message) {
-            return new EksError(400, "InvalidRequestException", message);
-        }
-    }
-
     private final Clock clock;
     private final Object lock = new Object();
     private final Map<String, Cluster> clusters = new LinkedHashMap<>();
@@ -358,7 +334,7 @@ public final class EksStandIn implements AutoCloseable {
             Object answer;
             try {
                 if (!path.matches() || !method.equals("GET") && !method.equals("POST")) {
-                    throw new EksError(404, "UnknownOperationException",
+                    throw new AwsError(404, "UnknownOperationException",
                             "No operation serves " + method + " " + rawPath);
                 }
                 operation = method.equals("GET") ? DESCRIBE : UPDATE;
@@ -366,7 +342,7 @@ public final class EksStandIn implements AutoCloseable {
                 principalArn = decode(path.group(2));
                 body = parseBody(rawBody);
                 answer = answer(operation, clusterName, principalArn, body);
-            } catch (EksError error) {
+            } catch (AwsError error) {
                 status = error.status;
                 errorType = error.type;
                 answer = Map.of("message", error.getMessage());
@@ -381,12 +357,12 @@ public final class EksStandIn implements AutoCloseable {
     }
 
     private Object answer(String operation, String clusterName, String principalArn, Map<String, Object> body)
-            throws EksError {
+            throws AwsError {
         Instant now = now();
         synchronized (lock) {
             Fault fault = takeFault(operation, principalArn);
             if (fault != null) {
-                throw new EksError(fault.status, fault.errorType,
+                throw new AwsError(fault.status, fault.errorType,
                         fault.message != null ? fault.message : "Injected " + fault.errorType + " by the stand-in");
             }
             AccessEntry entry = find(clusterName, principalArn);
@@ -410,35 +386,35 @@ public final class EksStandIn implements AutoCloseable {
         return null;
     }
 
-    private AccessEntry find(String clusterName, String principalArn) throws EksError {
+    private AccessEntry find(String clusterName, String principalArn) throws AwsError {
         Cluster cluster = clusters.get(clusterName);
         if (cluster == null) {
-            throw EksError.notFound("No cluster found for name: " + clusterName + ".");
+            throw AwsError.notFound("No cluster found for name: " + clusterName + ".");
         }
         if (CONFIG_MAP.equals(cluster.authenticationMode())) {
-            throw EksError.invalidRequest("The cluster's authentication mode must be set to one of [API, "
+            throw AwsError.invalidRequest("The cluster's authentication mode must be set to one of [API, "
                     + "API_AND_CONFIG_MAP] to perform this operation.");
         }
         if (!PRINCIPAL.matcher(principalArn).matches()) {
-            throw EksError.invalidParameter("The specified principalArn is invalid: invalid principal");
+            throw AwsError.invalidParameter("The specified principalArn is invalid: invalid principal");
         }
         AccessEntry entry = entries.get(new EntryKey(clusterName, principalArn));
         if (entry == null) {
-            throw EksError.notFound("The specified principalArn could not be found. You can view your available "
+            throw AwsError.notFound("The specified principalArn could not be found. You can view your available "
                     + "access entries with 'list-access-entries'.");
         }
         return entry;
     }
 
     /** UpdateAccessEntry replaces: what the body leaves out is reset to its default, not kept. */
-    private AccessEntry update(AccessEntry current, Map<String, Object> body, Instant now) throws EksError {
+    private AccessEntry update(AccessEntry current, Map<String, Object> body, Instant now) throws AwsError {
         List<String> groups = stringList(body.get("kubernetesGroups"), "kubernetesGroups");
         String username = string(body.get("username"), "username");
         String token = string(body.get("clientRequestToken"), "clientRequestToken");
         if (token != null) {
             // Observed on CreateCluster; enforced here too, as the function promises tokens of this length.
             if (token.length() < 33 || token.length() > 126) {
-                throw EksError.invalidParameter("The client request token parameter must be between 33 and 126 "
+                throw AwsError.invalidParameter("The client request token parameter must be between 33 and 126 "
                         + "characters");
             }
             TokenUse use = tokens.get(token);
@@ -448,17 +424,17 @@ public final class EksStandIn implements AutoCloseable {
                     return use.result();
                 }
                 // Undocumented for EKS; other AWS APIs refuse a token reused with different parameters.
-                throw EksError.invalidParameter("The client request token " + token + " was already used with "
+                throw AwsError.invalidParameter("The client request token " + token + " was already used with "
                         + "different parameters");
             }
         }
         List<String> newGroups = groups == null ? List.of() : List.copyOf(new LinkedHashSet<>(groups));
         for (String group : newGroups) {
             if (group.isEmpty()) {
-                throw EksError.invalidParameter("The kubernetes group name must not be empty");
+                throw AwsError.invalidParameter("The kubernetes group name must not be empty");
             }
             if (group.startsWith("system:")) {
-                throw EksError.invalidParameter("The kubernetes group name " + group
+                throw AwsError.invalidParameter("The kubernetes group name " + group
                         + " is invalid, it cannot start with system:");
             }
         }
@@ -472,11 +448,11 @@ public final class EksStandIn implements AutoCloseable {
                     username == null ? defaultUsername(current.principalArn(), STANDARD) : username, STANDARD);
         } else {
             if (!newGroups.isEmpty()) {
-                throw EksError.invalidParameter("Kubernetes groups can only be specified for access entries of type "
+                throw AwsError.invalidParameter("Kubernetes groups can only be specified for access entries of type "
                         + "STANDARD, not " + current.type());
             }
             if (username != null) {
-                throw EksError.invalidParameter("A username can only be specified for access entries of type "
+                throw AwsError.invalidParameter("A username can only be specified for access entries of type "
                         + "STANDARD, not " + current.type());
             }
             // EKS manages the groups and username of node entries; an update leaves them as they are.
@@ -492,19 +468,19 @@ public final class EksStandIn implements AutoCloseable {
         return updated;
     }
 
-    private static void checkUsername(String username) throws EksError {
+    private static void checkUsername(String username) throws AwsError {
         if (username.isEmpty()) {
-            throw EksError.invalidParameter("The username must not be empty");
+            throw AwsError.invalidParameter("The username must not be empty");
         }
         for (String prefix : RESERVED_USERNAME_PREFIXES) {
             if (username.startsWith(prefix)) {
-                throw EksError.invalidParameter("The username must not begin with " + prefix);
+                throw AwsError.invalidParameter("The username must not begin with " + prefix);
             }
         }
         for (String template : List.of("{{SessionName}}", "{{SessionNameRaw}}")) {
             int at = username.indexOf(template);
             if (at >= 0 && username.lastIndexOf(':', at) < 0) {
-                throw EksError.invalidParameter("The username must contain a colon before " + template);
+                throw AwsError.invalidParameter("The username must contain a colon before " + template);
             }
         }
     }
@@ -565,39 +541,39 @@ public final class EksStandIn implements AutoCloseable {
         return running;
     }
 
-    private static String decode(String segment) throws EksError {
+    private static String decode(String segment) throws AwsError {
         try {
             return StandInHttp.decodeSegment(segment);
         } catch (IllegalArgumentException e) {
-            throw new EksError(400, "SerializationException", "Malformed path segment: " + segment);
+            throw new AwsError(400, "SerializationException", "Malformed path segment: " + segment);
         }
     }
 
-    private static Map<String, Object> parseBody(String rawBody) throws EksError {
+    private static Map<String, Object> parseBody(String rawBody) throws AwsError {
         if (rawBody.isBlank()) {
             return null;
         }
         try {
             return StandInHttp.parseObject(rawBody);
         } catch (IOException e) {
-            throw new EksError(400, "SerializationException", "The request body is not a JSON object");
+            throw new AwsError(400, "SerializationException", "The request body is not a JSON object");
         }
     }
 
-    private static String string(Object value, String field) throws EksError {
+    private static String string(Object value, String field) throws AwsError {
         if (value == null || value instanceof String) {
             return (String) value;
         }
-        throw new EksError(400, "SerializationException", field + " must be a string");
+        throw new AwsError(400, "SerializationException", field + " must be a string");
     }
 
-    private static List<String> stringList(Object value, String field) throws EksError {
+    private static List<String> stringList(Object value, String field) throws AwsError {
         if (value == null) {
             return null;
         }
         if (value instanceof List<?> list && list.stream().allMatch(String.class::isInstance)) {
             return list.stream().map(String.class::cast).toList();
         }
-        throw new EksError(400, "SerializationException", field + " must be a list of strings");
+        throw new AwsError(400, "SerializationException", field + " must be a list of strings");
     }
 }

@@ -174,30 +174,6 @@ public final class SchedulerStandIn implements AutoCloseable {
     private record Fault(String operation, int status, String errorType, String message) {
     }
 
-    /** An error answer: HTTP status, {@code x-amzn-ErrorType} and message. */
-    private static final class SchedulerError extends Exception {
-        final int status;
-        final String type;
-
-        SchedulerError(int status, String type, String message) {
-            super(message, null, false, false);
-            this.status = status;
-            this.type = type;
-        }
-
-        static SchedulerError validation(String message) {
-            return new SchedulerError(400, "ValidationException", message);
-        }
-
-        static SchedulerError notFound(String message) {
-            return new SchedulerError(404, "ResourceNotFoundException", message);
-        }
-
-        static SchedulerError serialization(String message) {
-            return new SchedulerError(400, "SerializationException", message);
-        }
-    }
-
     private final Clock clock;
     private final Object lock = new Object();
     private final Set<String> groups = new LinkedHashSet<>(List.of(DEFAULT_GROUP));
@@ -609,12 +585,12 @@ public final class SchedulerStandIn implements AutoCloseable {
                     name = decode(path.group(1));
                 }
                 if (operation == null) {
-                    throw new SchedulerError(404, "UnknownOperationException",
+                    throw new AwsError(404, "UnknownOperationException",
                             "The stand-in serves no operation at " + method + " " + rawPath);
                 }
                 body = parseBody(rawBody);
                 answer = answer(operation, name, query, body);
-            } catch (SchedulerError error) {
+            } catch (AwsError error) {
                 status = error.status;
                 errorType = error.type;
                 answer = Map.of("Message", error.getMessage());
@@ -629,11 +605,11 @@ public final class SchedulerStandIn implements AutoCloseable {
     }
 
     private Object answer(String operation, String name, Map<String, String> query, Map<String, Object> body)
-            throws SchedulerError {
+            throws AwsError {
         synchronized (lock) {
             Fault fault = takeFault(operation);
             if (fault != null) {
-                throw new SchedulerError(fault.status(), fault.errorType(), fault.message() != null
+                throw new AwsError(fault.status(), fault.errorType(), fault.message() != null
                         ? fault.message() : "Injected " + fault.errorType() + " by the stand-in");
             }
             return switch (operation) {
@@ -645,24 +621,24 @@ public final class SchedulerStandIn implements AutoCloseable {
         }
     }
 
-    private Map<String, Object> create(String name, Map<String, Object> body) throws SchedulerError {
+    private Map<String, Object> create(String name, Map<String, Object> body) throws AwsError {
         checkName("Name", name);
         String groupName = optionalString(body, "GroupName");
         groupName = groupName == null ? DEFAULT_GROUP : groupName;
         checkName("GroupName", groupName);
         String clientToken = optionalString(body, "ClientToken");
         if (clientToken != null && !CLIENT_TOKEN.matcher(clientToken).matches()) {
-            throw SchedulerError.validation("ClientToken must be 1-64 characters of [a-zA-Z0-9-_]");
+            throw AwsError.validation("ClientToken must be 1-64 characters of [a-zA-Z0-9-_]");
         }
         String expression = optionalString(body, "ScheduleExpression");
         if (expression == null) {
-            throw SchedulerError.validation("ScheduleExpression is required");
+            throw AwsError.validation("ScheduleExpression is required");
         }
         String timezone = optionalString(body, "ScheduleExpressionTimezone");
         Instant fireAt = fireAt(expression, timezone);
         Map<String, Object> window = optionalObject(body, "FlexibleTimeWindow");
         if (window == null) {
-            throw SchedulerError.validation("FlexibleTimeWindow is required");
+            throw AwsError.validation("FlexibleTimeWindow is required");
         }
         checkWindow(window);
         String action = optionalString(body, "ActionAfterCompletion");
@@ -671,15 +647,15 @@ public final class SchedulerStandIn implements AutoCloseable {
         checkEnum("State", state, List.of("ENABLED", "DISABLED"));
         String description = optionalString(body, "Description");
         if (description != null && description.length() > 512) {
-            throw SchedulerError.validation("Description must be at most 512 characters");
+            throw AwsError.validation("Description must be at most 512 characters");
         }
         Map<String, Object> target = optionalObject(body, "Target");
         if (target == null) {
-            throw SchedulerError.validation("Target is required");
+            throw AwsError.validation("Target is required");
         }
         checkTarget(target);
         if (!groups.contains(groupName)) {
-            throw SchedulerError.notFound("Schedule group " + groupName + " does not exist.");
+            throw AwsError.notFound("Schedule group " + groupName + " does not exist.");
         }
         Key key = new Key(groupName, name);
         Stored existing = schedules.get(key);
@@ -688,7 +664,7 @@ public final class SchedulerStandIn implements AutoCloseable {
                     && existing.request().equals(body)) {
                 return Map.of("ScheduleArn", existing.schedule().arn());
             }
-            throw new SchedulerError(409, "ConflictException", "Schedule " + name + " already exists.");
+            throw new AwsError(409, "ConflictException", "Schedule " + name + " already exists.");
         }
         Instant now = now();
         Schedule schedule = new Schedule(groupName, name,
@@ -700,7 +676,7 @@ public final class SchedulerStandIn implements AutoCloseable {
         return Map.of("ScheduleArn", schedule.arn());
     }
 
-    private Map<String, Object> get(String name, Map<String, String> query) throws SchedulerError {
+    private Map<String, Object> get(String name, Map<String, String> query) throws AwsError {
         Schedule schedule = find(name, query.get("groupName"));
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("ActionAfterCompletion", schedule.actionAfterCompletion());
@@ -722,22 +698,22 @@ public final class SchedulerStandIn implements AutoCloseable {
         return answer;
     }
 
-    private Map<String, Object> delete(String name, Map<String, String> query) throws SchedulerError {
+    private Map<String, Object> delete(String name, Map<String, String> query) throws AwsError {
         String clientToken = query.get("clientToken");
         if (clientToken != null && !CLIENT_TOKEN.matcher(clientToken).matches()) {
-            throw SchedulerError.validation("clientToken must be 1-64 characters of [a-zA-Z0-9-_]");
+            throw AwsError.validation("clientToken must be 1-64 characters of [a-zA-Z0-9-_]");
         }
         Schedule schedule = find(name, query.get("groupName"));
         schedules.remove(key(schedule));
         return Map.of();
     }
 
-    private Map<String, Object> list(Map<String, String> query) throws SchedulerError {
+    private Map<String, Object> list(Map<String, String> query) throws AwsError {
         String groupName = query.get("ScheduleGroup");
         if (groupName != null) {
             checkName("ScheduleGroup", groupName);
             if (!groups.contains(groupName)) {
-                throw SchedulerError.notFound("Schedule group " + groupName + " does not exist.");
+                throw AwsError.notFound("Schedule group " + groupName + " does not exist.");
             }
         }
         String prefix = query.get("NamePrefix");
@@ -751,10 +727,10 @@ public final class SchedulerStandIn implements AutoCloseable {
             try {
                 maxResults = Integer.parseInt(query.get("MaxResults"));
             } catch (NumberFormatException notANumber) {
-                throw SchedulerError.validation("MaxResults must be a number from 1 to 100");
+                throw AwsError.validation("MaxResults must be a number from 1 to 100");
             }
             if (maxResults < 1 || maxResults > 100) {
-                throw SchedulerError.validation("MaxResults must be a number from 1 to 100");
+                throw AwsError.validation("MaxResults must be a number from 1 to 100");
             }
         }
         Key after = query.get("NextToken") == null ? null : fromNextToken(query.get("NextToken"));
@@ -787,13 +763,13 @@ public final class SchedulerStandIn implements AutoCloseable {
         return answer;
     }
 
-    private Schedule find(String name, String groupName) throws SchedulerError {
+    private Schedule find(String name, String groupName) throws AwsError {
         checkName("Name", name);
         String group = groupName == null ? DEFAULT_GROUP : groupName;
         checkName("groupName", group);
         Stored stored = schedules.get(new Key(group, name));
         if (stored == null) {
-            throw SchedulerError.notFound("Schedule " + name + " does not exist.");
+            throw AwsError.notFound("Schedule " + name + " does not exist.");
         }
         return stored.schedule();
     }
@@ -805,79 +781,79 @@ public final class SchedulerStandIn implements AutoCloseable {
      * format is the one the EventBridge Scheduler User Guide gives for one-time schedules
      * (https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html#one-time).
      */
-    private static Instant fireAt(String expression, String timezone) throws SchedulerError {
+    private static Instant fireAt(String expression, String timezone) throws AwsError {
         if (expression.isEmpty() || expression.length() > 256) {
-            throw SchedulerError.validation("ScheduleExpression must be 1-256 characters");
+            throw AwsError.validation("ScheduleExpression must be 1-256 characters");
         }
         ZoneId zone;
         try {
             zone = timezone == null ? ZoneId.of("UTC") : ZoneId.of(timezone);
         } catch (DateTimeException e) {
-            throw SchedulerError.validation("Invalid ScheduleExpressionTimezone " + timezone + ".");
+            throw AwsError.validation("Invalid ScheduleExpressionTimezone " + timezone + ".");
         }
         if (timezone != null && timezone.length() > 50) {
-            throw SchedulerError.validation("ScheduleExpressionTimezone must be 1-50 characters");
+            throw AwsError.validation("ScheduleExpressionTimezone must be 1-50 characters");
         }
         if (expression.startsWith("rate(") || expression.startsWith("cron(")) {
-            throw SchedulerError.validation("The stand-in serves one-time at() schedules only, not " + expression);
+            throw AwsError.validation("The stand-in serves one-time at() schedules only, not " + expression);
         }
         Matcher at = AT.matcher(expression);
         if (!at.matches()) {
-            throw SchedulerError.validation("Invalid Schedule Expression " + expression + ".");
+            throw AwsError.validation("Invalid Schedule Expression " + expression + ".");
         }
         try {
             return LocalDateTime.parse(at.group(1), AT_TIME).atZone(zone).toInstant();
         } catch (DateTimeParseException e) {
-            throw SchedulerError.validation("Invalid Schedule Expression " + expression + ".");
+            throw AwsError.validation("Invalid Schedule Expression " + expression + ".");
         }
     }
 
-    private static void checkWindow(Map<String, Object> window) throws SchedulerError {
+    private static void checkWindow(Map<String, Object> window) throws AwsError {
         String mode = optionalString(window, "Mode");
         if (mode == null) {
-            throw SchedulerError.validation("FlexibleTimeWindow.Mode is required");
+            throw AwsError.validation("FlexibleTimeWindow.Mode is required");
         }
         checkEnum("FlexibleTimeWindow.Mode", mode, List.of("OFF", "FLEXIBLE"));
         Object minutes = window.get("MaximumWindowInMinutes");
         if (mode.equals("FLEXIBLE")) {
             if (!(minutes instanceof Integer value) || value < 1 || value > 1440) {
-                throw SchedulerError.validation("FlexibleTimeWindow.MaximumWindowInMinutes must be 1-1440 when Mode "
+                throw AwsError.validation("FlexibleTimeWindow.MaximumWindowInMinutes must be 1-1440 when Mode "
                         + "is FLEXIBLE");
             }
         } else if (minutes != null) {
-            throw SchedulerError.validation("FlexibleTimeWindow.MaximumWindowInMinutes is only allowed when Mode is "
+            throw AwsError.validation("FlexibleTimeWindow.MaximumWindowInMinutes is only allowed when Mode is "
                     + "FLEXIBLE");
         }
     }
 
-    private static void checkTarget(Map<String, Object> target) throws SchedulerError {
+    private static void checkTarget(Map<String, Object> target) throws AwsError {
         String arn = optionalString(target, "Arn");
         if (arn == null) {
-            throw SchedulerError.validation("Target.Arn is required");
+            throw AwsError.validation("Target.Arn is required");
         }
         if (arn.isEmpty() || arn.length() > 1600) {
-            throw SchedulerError.validation("Target.Arn must be 1-1600 characters");
+            throw AwsError.validation("Target.Arn must be 1-1600 characters");
         }
         if (!SQS_ARN.matcher(arn).matches()) {
-            throw SchedulerError.validation("The stand-in delivers to SQS queues only; Target.Arn is not an SQS "
+            throw AwsError.validation("The stand-in delivers to SQS queues only; Target.Arn is not an SQS "
                     + "queue ARN: " + arn);
         }
         String roleArn = optionalString(target, "RoleArn");
         if (roleArn == null) {
-            throw SchedulerError.validation("Target.RoleArn is required");
+            throw AwsError.validation("Target.RoleArn is required");
         }
         if (roleArn.length() > 1600 || !ROLE_ARN.matcher(roleArn).matches()) {
-            throw SchedulerError.validation("Target.RoleArn is not an IAM role ARN: " + roleArn);
+            throw AwsError.validation("Target.RoleArn is not an IAM role ARN: " + roleArn);
         }
         String input = optionalString(target, "Input");
         if (input != null && input.isEmpty()) {
-            throw SchedulerError.validation("Target.Input must not be empty");
+            throw AwsError.validation("Target.Input must not be empty");
         }
         Map<String, Object> sqsParameters = optionalObject(target, "SqsParameters");
         if (sqsParameters != null) {
             String groupId = optionalString(sqsParameters, "MessageGroupId");
             if (groupId != null && (groupId.isEmpty() || groupId.length() > 128)) {
-                throw SchedulerError.validation("Target.SqsParameters.MessageGroupId must be 1-128 characters");
+                throw AwsError.validation("Target.SqsParameters.MessageGroupId must be 1-128 characters");
             }
         }
         Map<String, Object> retryPolicy = optionalObject(target, "RetryPolicy");
@@ -887,41 +863,41 @@ public final class SchedulerStandIn implements AutoCloseable {
         }
     }
 
-    private static void checkRange(Map<String, Object> object, String field, int min, int max) throws SchedulerError {
+    private static void checkRange(Map<String, Object> object, String field, int min, int max) throws AwsError {
         Object value = object.get(field);
         if (value != null && (!(value instanceof Integer number) || number < min || number > max)) {
-            throw SchedulerError.validation("Target.RetryPolicy." + field + " must be " + min + "-" + max);
+            throw AwsError.validation("Target.RetryPolicy." + field + " must be " + min + "-" + max);
         }
     }
 
-    private static void checkName(String field, String value) throws SchedulerError {
+    private static void checkName(String field, String value) throws AwsError {
         if (!NAME.matcher(value).matches()) {
-            throw SchedulerError.validation(field + " must be 1-64 characters of [0-9a-zA-Z-_.]");
+            throw AwsError.validation(field + " must be 1-64 characters of [0-9a-zA-Z-_.]");
         }
     }
 
-    private static void checkEnum(String field, String value, List<String> allowed) throws SchedulerError {
+    private static void checkEnum(String field, String value, List<String> allowed) throws AwsError {
         if (value != null && !allowed.contains(value)) {
-            throw SchedulerError.validation(field + " must be one of " + allowed + ", not " + value);
+            throw AwsError.validation(field + " must be one of " + allowed + ", not " + value);
         }
     }
 
-    private static String optionalString(Map<String, Object> object, String field) throws SchedulerError {
+    private static String optionalString(Map<String, Object> object, String field) throws AwsError {
         Object value = object.get(field);
         if (value == null || value instanceof String) {
             return (String) value;
         }
-        throw SchedulerError.serialization(field + " must be a string");
+        throw AwsError.serialization(field + " must be a string");
     }
 
     @SuppressWarnings("unchecked")
     private static Map<String, Object> optionalObject(Map<String, Object> object, String field)
-            throws SchedulerError {
+            throws AwsError {
         Object value = object.get(field);
         if (value == null || value instanceof Map<?, ?>) {
             return (Map<String, Object>) value;
         }
-        throw SchedulerError.serialization(field + " must be an object");
+        throw AwsError.serialization(field + " must be an object");
     }
 
     // Plumbing.
@@ -935,7 +911,7 @@ public final class SchedulerStandIn implements AutoCloseable {
                 .encodeToString((last.groupName() + "\n" + last.name()).getBytes(StandardCharsets.UTF_8));
     }
 
-    private static Key fromNextToken(String token) throws SchedulerError {
+    private static Key fromNextToken(String token) throws AwsError {
         try {
             String[] parts = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8).split("\n", -1);
             if (parts.length == 2) {
@@ -944,7 +920,7 @@ public final class SchedulerStandIn implements AutoCloseable {
         } catch (IllegalArgumentException notBase64) {
             // answered below
         }
-        throw SchedulerError.validation("Invalid NextToken");
+        throw AwsError.validation("Invalid NextToken");
     }
 
     /** The response shape of a timestamp: epoch seconds, a JSON number, as rest-json sends them by default. */
@@ -964,7 +940,7 @@ public final class SchedulerStandIn implements AutoCloseable {
         return running;
     }
 
-    private static Map<String, String> parseQuery(String rawQuery) throws SchedulerError {
+    private static Map<String, String> parseQuery(String rawQuery) throws AwsError {
         if (rawQuery == null || rawQuery.isEmpty()) {
             return Map.of();
         }
@@ -978,22 +954,22 @@ public final class SchedulerStandIn implements AutoCloseable {
         return Collections.unmodifiableMap(query);
     }
 
-    private static String decode(String component) throws SchedulerError {
+    private static String decode(String component) throws AwsError {
         try {
             return StandInHttp.decodeSegment(component);
         } catch (IllegalArgumentException e) {
-            throw SchedulerError.serialization("Malformed percent-encoding: " + component);
+            throw AwsError.serialization("Malformed percent-encoding: " + component);
         }
     }
 
-    private static Map<String, Object> parseBody(String rawBody) throws SchedulerError {
+    private static Map<String, Object> parseBody(String rawBody) throws AwsError {
         if (rawBody.isBlank()) {
             return null;
         }
         try {
             return StandInHttp.parseObject(rawBody);
         } catch (IOException e) {
-            throw SchedulerError.serialization("The request body is not a JSON object");
+            throw AwsError.serialization("The request body is not a JSON object");
         }
     }
 }

@@ -4,7 +4,9 @@ import java.net.URI;
 import java.time.Duration;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.client.builder.SdkSyncClientBuilder;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -31,13 +33,7 @@ public final class StandInClients {
     }
 
     public static EksClient eks(URI endpoint, Duration attemptTimeout) {
-        return EksClient.builder()
-                .httpClient(httpClient())
-                .endpointOverride(endpoint)
-                .region(Region.US_EAST_1)
-                .credentialsProvider(credentials())
-                .overrideConfiguration(overrides(attemptTimeout))
-                .build();
+        return build(EksClient.builder(), endpoint, overrides(attemptTimeout));
     }
 
     /**
@@ -45,36 +41,28 @@ public final class StandInClients {
      * {@code maxAttempts} attempts: for tests of what a failure means after an earlier attempt failed.
      */
     public static EksClient eksWithRetries(URI endpoint, int maxAttempts) {
-        return EksClient.builder()
-                .httpClient(httpClient())
-                .endpointOverride(endpoint)
-                .region(Region.US_EAST_1)
-                .credentialsProvider(credentials())
-                .overrideConfiguration(overrides(DEFAULT_ATTEMPT_TIMEOUT).toBuilder()
-                        .retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder()
-                                .maxAttempts(maxAttempts)
-                                .build())
-                        .build())
-                .build();
+        return build(EksClient.builder(), endpoint, overrides(DEFAULT_ATTEMPT_TIMEOUT).toBuilder()
+                .retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder().maxAttempts(maxAttempts).build())
+                .build());
     }
 
     public static EventBridgeClient eventBridge(URI endpoint) {
-        return EventBridgeClient.builder()
-                .httpClient(httpClient())
-                .endpointOverride(endpoint)
-                .region(Region.US_EAST_1)
-                .credentialsProvider(credentials())
-                .overrideConfiguration(overrides(DEFAULT_ATTEMPT_TIMEOUT))
-                .build();
+        return build(EventBridgeClient.builder(), endpoint, overrides(DEFAULT_ATTEMPT_TIMEOUT));
     }
 
     public static SchedulerClient scheduler(URI endpoint) {
-        return SchedulerClient.builder()
+        return build(SchedulerClient.builder(), endpoint, overrides(DEFAULT_ATTEMPT_TIMEOUT));
+    }
+
+    /** Any SDK client on the stand-in at {@code endpoint}: its own HTTP client, a fixed Region and credentials. */
+    private static <B extends AwsClientBuilder<B, C> & SdkSyncClientBuilder<B, C>, C> C build(
+            B builder, URI endpoint, ClientOverrideConfiguration overrides) {
+        return builder
                 .httpClient(httpClient())
                 .endpointOverride(endpoint)
                 .region(Region.US_EAST_1)
                 .credentialsProvider(credentials())
-                .overrideConfiguration(overrides(DEFAULT_ATTEMPT_TIMEOUT))
+                .overrideConfiguration(overrides)
                 .build();
     }
 

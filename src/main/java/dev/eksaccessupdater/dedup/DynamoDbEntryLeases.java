@@ -52,11 +52,11 @@ public final class DynamoDbEntryLeases implements EntryLeases {
                     .key(table.key(key))
                     .updateExpression("SET #owner = :me, inProgressUntil = :until, expiresAt = :expiresAt")
                     .conditionExpression(FREE)
-                    .expressionAttributeNames(Map.of("#owner", StateTable.OWNER))
+                    .expressionAttributeNames(StateTable.OWNER_NAME)
                     .expressionAttributeValues(Map.of(
                             ":me", string(owner),
                             ":until", number(budget.deadline().toEpochMilli()),
-                            ":expiresAt", number(now.plus(maxGrant).plus(SWEEP_MARGIN).getEpochSecond()),
+                            ":expiresAt", number(sweepableAfter(now)),
                             ":nowMillis", number(now.toEpochMilli()),
                             ":nowSeconds", number(now.getEpochSecond())))
                     .returnValues(ReturnValue.ALL_NEW)
@@ -78,13 +78,13 @@ public final class DynamoDbEntryLeases implements EntryLeases {
                         .tableName(table.tableName())
                         .key(table.key(lease.key()))
                         .conditionExpression("#owner = :me")
-                        .expressionAttributeNames(Map.of("#owner", StateTable.OWNER))
+                        .expressionAttributeNames(StateTable.OWNER_NAME)
                         .expressionAttributeValues(Map.of(":me", string(lease.owner())))
                         .overrideConfiguration(CallTimeouts.within(budget, "DynamoDB DeleteItem (release lease)")));
                 return;
             }
             Instant now = budget.clock().instant();
-            long expiresAt = now.plus(maxGrant).plus(SWEEP_MARGIN).getEpochSecond();
+            long expiresAt = sweepableAfter(now);
             for (GrantRecord grant : grants.values()) {
                 if (grant.until() != null) {
                     expiresAt = Math.max(expiresAt, grant.until() + SWEEP_MARGIN.toSeconds());
@@ -97,7 +97,7 @@ public final class DynamoDbEntryLeases implements EntryLeases {
                     .updateExpression("SET grants = :grants, inProgressUntil = :zero, expiresAt = :expiresAt"
                             + " REMOVE #owner")
                     .conditionExpression("#owner = :me")
-                    .expressionAttributeNames(Map.of("#owner", StateTable.OWNER))
+                    .expressionAttributeNames(StateTable.OWNER_NAME)
                     .expressionAttributeValues(Map.of(
                             ":me", string(lease.owner()),
                             ":grants", StateTable.grantsValue(grants),
@@ -109,5 +109,10 @@ public final class DynamoDbEntryLeases implements EntryLeases {
         } catch (SdkException e) {
             throw table.unavailable("release lease", e);
         }
+    }
+
+    /** The earliest {@code expiresAt} of any write: the item outlives every grant it may hold (section 4.2). */
+    private long sweepableAfter(Instant now) {
+        return now.plus(maxGrant).plus(SWEEP_MARGIN).getEpochSecond();
     }
 }

@@ -38,6 +38,8 @@ final class StateTable {
      * them through placeholders: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ReservedWords.html
      */
     static final Map<String, String> NAMES = Map.of("#owner", OWNER, "#status", STATUS);
+    /** For expressions that name only {@code owner}: DynamoDB refuses a placeholder an expression leaves unused. */
+    static final Map<String, String> OWNER_NAME = StateTable.OWNER_NAME;
 
     private final DynamoDbClient client;
     private final String tableName;

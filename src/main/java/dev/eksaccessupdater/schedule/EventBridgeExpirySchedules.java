@@ -1,14 +1,12 @@
 package dev.eksaccessupdater.schedule;
 
+import dev.eksaccessupdater.digest.Sha256;
 import dev.eksaccessupdater.failure.FailureMessages;
 import dev.eksaccessupdater.failure.RetryableException;
 import dev.eksaccessupdater.time.CallBudget;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.time.Duration;
-import java.util.HexFormat;
+import dev.eksaccessupdater.time.CallTimeouts;
 import java.util.Objects;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
@@ -32,10 +30,6 @@ import software.amazon.awssdk.services.scheduler.model.Target;
  */
 public final class EventBridgeExpirySchedules implements ExpirySchedules {
 
-    /** The per-call timeouts when none are given: those of the function's other clients. */
-    public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(5);
-    public static final Duration DEFAULT_ATTEMPT_TIMEOUT = Duration.ofSeconds(2);
-
     static final String CREATE = "Scheduler CreateSchedule";
     static final String GET = "Scheduler GetSchedule";
     /** The {@code at()} expression is read in this zone; docs/contract.md section 8 writes it in UTC. */
@@ -45,8 +39,6 @@ public final class EventBridgeExpirySchedules implements ExpirySchedules {
     private final String groupName;
     private final String queueArn;
     private final String roleArn;
-    private final Duration callTimeout;
-    private final Duration attemptTimeout;
 
     /**
      * @param scheduler builds the client; called once, on the first {@link #create} that gets as far as a call
@@ -56,21 +48,10 @@ public final class EventBridgeExpirySchedules implements ExpirySchedules {
      */
     public EventBridgeExpirySchedules(Supplier<SchedulerClient> scheduler, String groupName, String queueArn,
                                       String roleArn) {
-        this(scheduler, groupName, queueArn, roleArn, DEFAULT_CALL_TIMEOUT, DEFAULT_ATTEMPT_TIMEOUT);
-    }
-
-    /**
-     * @param callTimeout the timeout each call asks the {@link CallBudget} for (it may get less)
-     * @param attemptTimeout the most one attempt of a call may take
-     */
-    public EventBridgeExpirySchedules(Supplier<SchedulerClient> scheduler, String groupName, String queueArn,
-                                      String roleArn, Duration callTimeout, Duration attemptTimeout) {
         this.scheduler = builtOnFirstUse(Objects.requireNonNull(scheduler, "scheduler"));
         this.groupName = Objects.requireNonNull(groupName, "groupName");
         this.queueArn = Objects.requireNonNull(queueArn, "queueArn");
         this.roleArn = Objects.requireNonNull(roleArn, "roleArn");
-        this.callTimeout = Objects.requireNonNull(callTimeout, "callTimeout");
-        this.attemptTimeout = Objects.requireNonNull(attemptTimeout, "attemptTimeout");
     }
 
     /**
@@ -95,7 +76,7 @@ public final class EventBridgeExpirySchedules implements ExpirySchedules {
     @Override
     public void create(ExpirySchedule schedule, CallBudget budget) {
         // Asked before anything else: a cancelled or spent budget makes no call and builds no client.
-        AwsRequestOverrideConfiguration timeouts = timeouts(CREATE, budget);
+        Consumer<AwsRequestOverrideConfiguration.Builder> timeouts = CallTimeouts.within(budget, CREATE);
         CreateScheduleRequest request = request(schedule).toBuilder().overrideConfiguration(timeouts).build();
         try {
             scheduler.get().createSchedule(request);
@@ -141,12 +122,7 @@ public final class EventBridgeExpirySchedules implements ExpirySchedules {
      * 64 long, so the token is the name's SHA-256 in hex: exactly 64 allowed characters.
      */
     static String clientToken(String scheduleName) {
-        try {
-            MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
-            return HexFormat.of().formatHex(sha256.digest(scheduleName.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java runtime has SHA-256", e);
-        }
+        return Sha256.hex(scheduleName);
     }
 
     /**
@@ -155,7 +131,7 @@ public final class EventBridgeExpirySchedules implements ExpirySchedules {
      * sends a second time has the same token, so it is applied once.
      */
     private void verifyExisting(ExpirySchedule schedule, CallBudget budget) {
-        AwsRequestOverrideConfiguration timeouts = timeouts(GET, budget);
+        Consumer<AwsRequestOverrideConfiguration.Builder> timeouts = CallTimeouts.within(budget, GET);
         GetScheduleResponse existing;
         try {
             existing = scheduler.get().getSchedule(request -> request
@@ -171,14 +147,6 @@ public final class EventBridgeExpirySchedules implements ExpirySchedules {
                     + " exists with another input. Names derive from the request token and expiresAt, so two"
                     + " grants cannot share one: this is a defect to alarm on, not a race.");
         }
-    }
-
-    private AwsRequestOverrideConfiguration timeouts(String call, CallBudget budget) {
-        Duration timeout = budget.timeoutFor(call, callTimeout);
-        return AwsRequestOverrideConfiguration.builder()
-                .apiCallTimeout(timeout)
-                .apiCallAttemptTimeout(timeout.compareTo(attemptTimeout) < 0 ? timeout : attemptTimeout)
-                .build();
     }
 
     /** Names the call, the schedule and the error, never the input: it holds the grant's metadata. */
