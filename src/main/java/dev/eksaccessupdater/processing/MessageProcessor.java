@@ -214,7 +214,7 @@ public final class MessageProcessor {
             if (held.recorded().changesGrants()) {
                 Lease lease;
                 try {
-                    lease = leaseWait.await(this::tryLease, budget);
+                    lease = tryLease().orElseGet(() -> leaseWait.await(this::tryLease, budget));
                     if (lease == null) {
                         throw new RetryableException("the access entry's lease stayed held by another invocation");
                     }
