@@ -39,7 +39,7 @@ final class StateTable {
      */
     static final Map<String, String> NAMES = Map.of("#owner", OWNER, "#status", STATUS);
     /** For expressions that name only {@code owner}: DynamoDB refuses a placeholder an expression leaves unused. */
-    static final Map<String, String> OWNER_NAME = StateTable.OWNER_NAME;
+    static final Map<String, String> OWNER_NAME = Map.of("#owner", OWNER);
 
     private final DynamoDbClient client;
     private final String tableName;
